@@ -1,0 +1,117 @@
+"""Typed records passed between the stages; the JSON contract and its JSON Schema come from here.
+
+Every extracted item carries provenance: ``span`` is a ``[start, end)`` character range into
+``Report.text`` (the cleaned text, the single coordinate system) and ``sentence`` is the sentence
+that holds it, so a reader can check each item against the report.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+Span = tuple[int, int]
+
+SectionKind = Literal["situation", "practices", "findings", "recommendations", "method", "other"]
+FigureKind = Literal["money", "percent", "count", "quantity", "duration", "ratio", "rank", "date"]
+Qualifier = Literal["=", ">", ">=", "<", "<=", "~"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Section(Record):
+    """A part of the report: its heading and the span of the whole part (heading included)."""
+
+    heading: str
+    level: int = Field(1, ge=1, description="1 = top-level part")
+    kind: SectionKind = "other"
+    span: Span
+    heading_span: Optional[Span] = None
+
+
+class Report(Record):
+    id: str = Field(description="stable id derived from the cleaned text")
+    source: str = Field(description="the file the report was read from")
+    title: str
+    language: str = Field(description="ISO 639-1 code: 'en', 'zh', ...")
+    report_type: Optional[str] = None
+    studied_regions: list[str] = Field(default_factory=list)
+    target_region: Optional[str] = None
+    visit_dates: list[str] = Field(default_factory=list)
+    visited_organizations: list[str] = Field(default_factory=list)
+    text: str = Field(description="the cleaned text; every span points into it")
+    sections: list[Section] = Field(default_factory=list)
+
+
+class Item(Record):
+    """Something extracted from the text, with its provenance."""
+
+    id: str
+    text: str
+    span: Span
+    sentence: str = ""
+
+
+class Change(Record):
+    direction: Literal["up", "down"]
+    reference: Optional[str] = Field(None, description="what it is compared with, e.g. 'from 2000'")
+
+
+class Figure(Item):
+    value: float
+    kind: FigureKind
+    unit: Optional[str] = None
+    qualifier: Qualifier = "="
+    low: Optional[float] = None
+    high: Optional[float] = None
+    change: Optional[Change] = None
+    measures: Optional[str] = None
+    base: Optional[str] = None
+    year: Optional[int] = None
+    date: Optional[str] = None
+    region: Optional[str] = None
+
+
+class Stage(Item):
+    label: str
+    order: int
+    start: Optional[str] = None
+    end: Optional[str] = None
+    start_year: Optional[int] = None
+    end_year: Optional[int] = None
+
+
+class Practice(Item):
+    detail: str = ""
+    level: int = 1
+    parent: Optional[str] = None
+    group: Optional[str] = None
+    region: Optional[str] = None
+    actor: Optional[str] = None
+    theme: Optional[str] = None
+
+
+class Finding(Item):
+    detail: str = ""
+
+
+class Recommendation(Item):
+    detail: str = ""
+    target: Optional[str] = None
+    supports: list[str] = Field(default_factory=list, description="ids of findings or practices it builds on")
+
+
+class Analysis(Record):
+    """Everything reportlens knows about one report: the JSON contract of `reportlens analyze`."""
+
+    schema_version: str = SCHEMA_VERSION
+    report: Report
+    figures: list[Figure] = Field(default_factory=list)
+    stages: list[Stage] = Field(default_factory=list)
+    practices: list[Practice] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    recommendations: list[Recommendation] = Field(default_factory=list)
