@@ -29,7 +29,7 @@ def statistical() -> "Language":
     import spacy
 
     try:
-        return spacy.load(MODEL_PACKAGE, exclude=["lemmatizer"])
+        return spacy.load(MODEL_PACKAGE)
     except OSError as exc:  # the package is missing: say how to get it, never download
         raise RuntimeError(
             f"spaCy model package {MODEL_PACKAGE!r} is not installed; "
