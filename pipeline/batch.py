@@ -1,0 +1,185 @@
+"""The batch job: ingest files, run the stages, and store the results, incrementally and in parallel.
+
+A file is redone only when it is new, when it changed on disk (size or modification time) and its
+cleaned content is new, or when the analysis code changed since it was stored. Workers (processes) do
+the reading and the NLP; only the parent writes, one transaction per report, so a crash or a kill
+loses at most the reports in flight and a re-run picks up where the last one stopped.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Literal, Optional
+
+from .records import Analysis
+
+Status = Literal["new", "updated", "unchanged", "failed"]
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    status: Status
+    report_id: Optional[str] = None
+    title: Optional[str] = None
+    error: Optional[str] = None
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+@dataclass
+class _Work:
+    """What a worker sends back: a finished analysis, or the id of content already stored, or an error."""
+
+    path: Path
+    analysis: Optional[Analysis] = None
+    known_id: Optional[str] = None
+    title: Optional[str] = None
+    error: Optional[str] = None
+    seconds: float = 0.0
+
+
+def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str) -> _Work:
+    """Ingest one file and, unless the store already holds this content at this version, analyze it."""
+    from .extract import analyze_report
+    from .ingest import IngestError, ingest_file
+    from .store import Store
+
+    started = time.perf_counter()
+    try:
+        report = ingest_file(path)
+        if db_path is not None:
+            with Store(db_path) as store:
+                stored_version = store.analysis_version(report.id) if store.has_report(report.id) else False
+            if stored_version is not False and (not analyze or stored_version == version):
+                return _Work(path, known_id=report.id, title=report.title,
+                             seconds=time.perf_counter() - started)
+        analysis = analyze_report(report) if analyze else Analysis(report=report)
+        return _Work(path, analysis=analysis, seconds=time.perf_counter() - started)
+    except IngestError as exc:
+        return _Work(path, error=exc.reason, seconds=time.perf_counter() - started)
+    except MemoryError:
+        return _Work(path, error="out of memory while processing", seconds=time.perf_counter() - started)
+    except Exception as exc:  # a bug must not sink the batch: report it on one line and go on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return _Work(path, error=f"internal error {type(exc).__name__}: {exc} "
+                                 f"(at {Path(where.filename).name}:{where.lineno})",
+                     seconds=time.perf_counter() - started)
+
+
+def run(
+    paths: Iterable[str | Path],
+    db_path: str | Path,
+    *,
+    analyze: bool = True,
+    workers: int = 1,
+    on_start: Optional[Callable[[int], None]] = None,
+    on_outcome: Optional[Callable[[FileOutcome], None]] = None,
+) -> RunSummary:
+    """Bring the store at ``db_path`` up to date with the files under ``paths``.
+
+    ``analyze=False`` only ingests (clean and store). ``on_start`` gets the number of files found,
+    ``on_outcome`` each file's outcome as it completes (for progress display).
+    """
+    from .extract import analysis_version
+    from .ingest import iter_input_files
+    from .store import Store
+
+    started = time.perf_counter()
+    summary = RunSummary()
+    version = analysis_version() if analyze else None
+    files = list(iter_input_files(paths))
+    if on_start:
+        on_start(len(files))
+
+    def finish(outcome: FileOutcome) -> None:
+        summary.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    with Store(db_path) as store:
+        todo: list[Path] = []
+        for path in files:
+            stored = store.source(path)
+            if stored and _unchanged_on_disk(path, stored.size, stored.mtime_ns) \
+                    and (not analyze or stored.analysis_version == version):
+                finish(FileOutcome(path, "unchanged", report_id=stored.report_id))
+            else:
+                todo.append(path)
+
+        db = str(db_path)
+        for work in _map(todo, db, analyze, version or "", workers):
+            if work.error is not None:
+                finish(FileOutcome(work.path, "failed", error=work.error, seconds=work.seconds))
+                continue
+            if work.known_id is not None:
+                store.record_source(work.path, work.known_id)
+                finish(FileOutcome(work.path, "unchanged", report_id=work.known_id, title=work.title,
+                                   seconds=work.seconds))
+                continue
+            analysis = work.analysis
+            existed = store.has_report(analysis.report.id) or store.source(work.path) is not None
+            store.save(analysis, version, source=work.path)
+            finish(FileOutcome(
+                work.path, "updated" if existed else "new", report_id=analysis.report.id,
+                title=analysis.report.title, seconds=work.seconds,
+                counts={k: len(getattr(analysis, k)) for k in
+                        ("figures", "stages", "practices", "findings", "recommendations")},
+            ))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_size == size and stat.st_mtime_ns == mtime_ns
+
+
+def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int) -> Iterator[_Work]:
+    """Process files in this process, or in ``workers`` processes, yielding results as they finish."""
+    if workers <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield process_file(path, db, analyze, version)
+        return
+    # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        # Keep only a few files in flight per worker, so memory stays flat however large the batch.
+        pending = {}
+        queue = iter(paths)
+        for path in queue:
+            pending[pool.submit(process_file, path, db, analyze, version)] = path
+            if len(pending) >= 2 * workers:
+                break
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                path = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker died (e.g. killed by the OOM killer)
+                    yield _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending[pool.submit(process_file, nxt, db, analyze, version)] = nxt

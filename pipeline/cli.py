@@ -1,0 +1,207 @@
+"""The `reportlens` command line: a thin typer layer over the library.
+
+Data goes to stdout, messages and progress to stderr; progress bars only on a terminal; NO_COLOR is
+honoured (rich reads it). Exit codes: 0 ok, 1 some input failed or a runtime error, 2 usage error.
+Heavy libraries (spaCy, torch) are imported inside the commands that need them, so `--help` is instant.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="reportlens",
+    help="Turn investigation, inspection and audit reports into structured, searchable, verifiable data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DbOption = typer.Option(
+    "reportlens.db", "--db", envvar="REPORTLENS_DB", help="SQLite store to read and write.", show_default=True
+)
+PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
+                               show_default=False)
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int = 1) -> "typer.Exit":
+    _stderr().print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"reportlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """reportlens: read reports, extract figures, practices, stages, findings and recommendations."""
+
+
+@app.command()
+def analyze(
+    file: Path = typer.Argument(..., help="One report file (.txt .md .html .pdf .docx).", show_default=False),
+    indent: int = typer.Option(2, help="JSON indentation; 0 for one line."),
+) -> None:
+    """Run every stage on one file and print its JSON analysis (touches no store)."""
+    from .extract import analyze_file
+    from .ingest import IngestError
+
+    try:
+        analysis = analyze_file(file)
+    except IngestError as exc:
+        raise _fail(str(exc))
+    sys.stdout.write(analysis.model_dump_json(indent=indent or None) + "\n")
+
+
+@app.command()
+def ingest(paths: List[Path] = PathsArgument, db: Path = DbOption) -> None:
+    """Clean files and store them as reports (no extraction); re-runs skip unchanged files."""
+    _batch(paths, db, analyze=False, workers=1)
+
+
+@app.command()
+def run(
+    paths: List[Path] = PathsArgument,
+    db: Path = DbOption,
+    workers: int = typer.Option(0, "--workers", "-w", min=0,
+                                help="Worker processes; 0 = one per core (at most 2 for small batches)."),
+) -> None:
+    """The batch job: ingest and analyze files into the store, redoing only new or changed ones."""
+    if workers == 0:
+        workers = max(1, min(os.cpu_count() or 1, 4))
+    _batch(paths, db, analyze=True, workers=workers)
+
+
+def _batch(paths: List[Path], db: Path, analyze: bool, workers: int) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .batch import run as run_batch
+    from .store import StoreError
+
+    console = _stderr()
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        console.print(f"{p}: no such file or folder", markup=False)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
+    task = progress.add_task("analyzing" if analyze else "ingesting", total=None)
+
+    def on_outcome(outcome) -> None:
+        if outcome.status == "failed":
+            progress.console.print(f"{outcome.path}: {outcome.error}", markup=False, soft_wrap=True)
+        progress.advance(task)
+
+    try:
+        with progress:
+            summary = run_batch(
+                [p for p in paths if p.exists()], db, analyze=analyze, workers=workers,
+                on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
+            )
+    except StoreError as exc:
+        raise _fail(str(exc))
+
+    table = Table(title=f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", title_justify="left")
+    for column in ("status", "files"):
+        table.add_column(column)
+    for status in ("new", "updated", "unchanged", "failed"):
+        table.add_row(status, str(summary.count(status)))
+    console.print(table)
+    if summary.failed or missing:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_reports(
+    db: Path = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
+) -> None:
+    """List the reports in the store with their counts of extracted items."""
+    import json
+
+    from .store import StoreError
+
+    store = _open_store(db)
+    try:
+        rows = list(store.reports())
+    except StoreError as exc:
+        raise _fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        for r in rows:
+            sys.stdout.write(json.dumps({"id": r.id, "title": r.title, "source": r.source, "language": r.language,
+                                         "report_type": r.report_type, **r.counts}, ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for column in ("id", "title", "lang", "type", "figures", "practices", "findings", "recs"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r.id[:12], r.title, r.language, r.report_type or "", str(r.counts["figures"]),
+                      str(r.counts["practices"]), str(r.counts["findings"]), str(r.counts["recommendations"]))
+    Console().print(table)
+
+
+@app.command()
+def show(
+    report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
+    db: Path = DbOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the stored analysis as JSON."),
+) -> None:
+    """A readable view of one stored report: title, sections, figures, practice tree, stages, findings."""
+    from .render import render_report
+
+    store = _open_store(db)
+    try:
+        analysis = store.load(store.resolve_id(report_id))
+    except KeyError as exc:
+        raise _fail(f"{db}: {exc.args[0]}")
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(analysis.model_dump_json(indent=2) + "\n")
+        return
+    from rich.console import Console
+
+    render_report(analysis, Console())
+
+
+def _open_store(db: Path):
+    from .store import Store, StoreError
+
+    if not db.exists():
+        raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
+    try:
+        return Store(db)
+    except StoreError as exc:
+        raise _fail(str(exc))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        _stderr().print("interrupted")
+        sys.exit(130)

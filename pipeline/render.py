@@ -1,0 +1,92 @@
+"""Readable terminal views of stored records (used by `reportlens show`)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .records import Analysis
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+
+def _fmt_number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def render_report(analysis: Analysis, console: "Console", max_figures: int = 40) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.tree import Tree
+
+    r = analysis.report
+    facts = [f"[bold]id[/bold] {r.id}", f"[bold]source[/bold] {escape(r.source)}",
+             f"[bold]language[/bold] {r.language}   [bold]type[/bold] {escape(r.report_type or '-')}"]
+    if r.studied_regions:
+        facts.append(f"[bold]studied[/bold] {escape(', '.join(r.studied_regions))}")
+    if r.target_region:
+        facts.append(f"[bold]for[/bold] {escape(r.target_region)}")
+    facts.append(f"[bold]length[/bold] {len(r.text):,} characters")
+    console.print(Panel("\n".join(facts), title=escape(r.title), title_align="left"))
+
+    if r.sections:
+        tree = Tree("[bold]Sections[/bold]")
+        stack: list[tuple[int, Tree]] = [(0, tree)]
+        for s in r.sections:
+            while stack[-1][0] >= s.level:
+                stack.pop()
+            node = stack[-1][1].add(f"{escape(s.heading)} [dim]({s.kind}, {s.span[0]}–{s.span[1]})[/dim]")
+            stack.append((s.level, node))
+        console.print(tree)
+
+    if analysis.figures:
+        table = Table(title=f"Figures ({len(analysis.figures)})", title_justify="left")
+        for column in ("value", "kind", "unit", "measures", "year", "text"):
+            table.add_column(column, overflow="fold")
+        for f in analysis.figures[:max_figures]:
+            value = ("" if f.qualifier == "=" else f.qualifier + " ") + _fmt_number(f.value)
+            table.add_row(value, f.kind, escape(f.unit or ""), escape(f.measures or ""),
+                          str(f.year or ""), escape(f.text))
+        console.print(table)
+        if len(analysis.figures) > max_figures:
+            console.print(f"[dim]… and {len(analysis.figures) - max_figures} more (use --json)[/dim]")
+
+    if analysis.stages:
+        table = Table(title="Stages", title_justify="left")
+        for column in ("#", "stage", "from", "to"):
+            table.add_column(column, overflow="fold")
+        for s in analysis.stages:
+            start = s.start or ""
+            end = s.end or ""
+            if s.start_year and str(s.start_year) not in start:
+                start = f"{start} ({s.start_year})"
+            if s.end_year and str(s.end_year) not in end:
+                end = f"{end} ({s.end_year})"
+            table.add_row(str(s.order), escape(s.label), escape(start), escape(end))
+        console.print(table)
+
+    if analysis.practices:
+        tree = Tree(f"[bold]Practices ({len(analysis.practices)})[/bold]")
+        nodes = {}
+        groups: dict[str, Tree] = {}
+        for p in analysis.practices:
+            parent = nodes.get(p.parent) if p.parent else None
+            if parent is None:
+                group = p.group or ""
+                if group not in groups:
+                    groups[group] = tree.add(f"[italic]{escape(group)}[/italic]") if group else tree
+                parent = groups[group]
+            label = escape(p.text)
+            if p.theme:
+                label += f" [dim]· {escape(p.theme)}[/dim]"
+            nodes[p.id] = parent.add(label)
+        console.print(tree)
+
+    for title, items in (("Findings", analysis.findings), ("Recommendations", analysis.recommendations)):
+        if not items:
+            continue
+        tree = Tree(f"[bold]{title} ({len(items)})[/bold]")
+        for item in items:
+            target = getattr(item, "target", None)
+            tree.add(escape(item.text) + (f" [dim]→ {escape(target)}[/dim]" if target else ""))
+        console.print(tree)

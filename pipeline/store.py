@@ -1,0 +1,298 @@
+"""The SQLite store: schema and its migrations, and atomic per-report writes and reads.
+
+One file (default ``reportlens.db``) in WAL mode, so readers never block the batch writer and a second
+writer waits (``busy_timeout``) instead of failing. Each report is written in one transaction: a crash
+or a kill mid-batch leaves every report either fully stored or not at all. The schema version lives in
+``PRAGMA user_version``; ``MIGRATIONS[i]`` takes a store from version ``i`` to ``i + 1``.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from .records import Analysis, Report, Section
+
+DEFAULT_DB = "reportlens.db"
+BUSY_TIMEOUT_MS = 60_000
+
+ITEM_KINDS = ("figures", "stages", "practices", "findings", "recommendations")
+
+MIGRATIONS: list[str] = [
+    # 0 -> 1: reports, their sources, sections and extracted items
+    """
+    CREATE TABLE reports (
+        id               TEXT PRIMARY KEY,
+        source           TEXT NOT NULL,
+        title            TEXT NOT NULL,
+        language         TEXT NOT NULL,
+        report_type      TEXT,
+        target_region    TEXT,
+        studied_regions  TEXT NOT NULL DEFAULT '[]',
+        metadata         TEXT NOT NULL DEFAULT '{}',
+        text             TEXT NOT NULL,
+        analysis_version TEXT,
+        created_at       REAL NOT NULL,
+        updated_at       REAL NOT NULL
+    );
+    CREATE TABLE sources (
+        path       TEXT PRIMARY KEY,
+        size       INTEGER NOT NULL,
+        mtime_ns   INTEGER NOT NULL,
+        report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        seen_at    REAL NOT NULL
+    );
+    CREATE INDEX sources_report ON sources(report_id);
+    CREATE TABLE sections (
+        report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        ord        INTEGER NOT NULL,
+        heading    TEXT NOT NULL,
+        level      INTEGER NOT NULL,
+        kind       TEXT NOT NULL,
+        start      INTEGER NOT NULL,
+        end        INTEGER NOT NULL,
+        PRIMARY KEY (report_id, ord)
+    );
+    CREATE TABLE items (
+        rowid      INTEGER PRIMARY KEY,
+        report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        item_id    TEXT NOT NULL,
+        ord        INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        detail     TEXT NOT NULL DEFAULT '',
+        start      INTEGER NOT NULL,
+        end        INTEGER NOT NULL,
+        data       TEXT NOT NULL,
+        UNIQUE (report_id, kind, item_id)
+    );
+    CREATE INDEX items_kind ON items(kind, report_id);
+    """,
+]
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class StoredSource:
+    path: str
+    size: int
+    mtime_ns: int
+    report_id: str
+    analysis_version: Optional[str]
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    id: str
+    title: str
+    source: str
+    language: str
+    report_type: Optional[str]
+    counts: dict[str, int]
+
+
+class Store:
+    """A reportlens store on disk. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB):
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: store schema version {version} is newer than this reportlens "
+                f"({len(MIGRATIONS)}); upgrade reportlens"
+            )
+        for target in range(version, len(MIGRATIONS)):
+            # BEGIN IMMEDIATE: two processes opening a fresh store must not both migrate it.
+            with self._transaction():
+                if self.schema_version == target:
+                    for statement in _statements(MIGRATIONS[target]):
+                        self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version = {target + 1}")
+
+    # -- writes ------------------------------------------------------------------------------------
+    def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None) -> None:
+        """Store one report and everything extracted from it, replacing what was there, atomically."""
+        report = analysis.report
+        now = time.time()
+        meta = {"visit_dates": report.visit_dates, "visited_organizations": report.visited_organizations}
+        try:
+            with self._transaction():
+                self.conn.execute("DELETE FROM items WHERE report_id = ?", (report.id,))
+                self.conn.execute("DELETE FROM sections WHERE report_id = ?", (report.id,))
+                self.conn.execute(
+                    """INSERT INTO reports (id, source, title, language, report_type, target_region,
+                       studied_regions, metadata, text, analysis_version, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(id) DO UPDATE SET source=excluded.source, title=excluded.title,
+                       language=excluded.language, report_type=excluded.report_type,
+                       target_region=excluded.target_region, studied_regions=excluded.studied_regions,
+                       metadata=excluded.metadata, text=excluded.text,
+                       analysis_version=excluded.analysis_version, updated_at=excluded.updated_at""",
+                    (report.id, report.source, report.title, report.language, report.report_type,
+                     report.target_region, json.dumps(report.studied_regions, ensure_ascii=False),
+                     json.dumps(meta, ensure_ascii=False), report.text, analysis_version, now, now),
+                )
+                self.conn.executemany(
+                    "INSERT INTO sections (report_id, ord, heading, level, kind, start, end) VALUES (?,?,?,?,?,?,?)",
+                    [(report.id, i, s.heading, s.level, s.kind, s.span[0], s.span[1])
+                     for i, s in enumerate(report.sections)],
+                )
+                rows = []
+                for kind in ITEM_KINDS:
+                    for i, item in enumerate(getattr(analysis, kind)):
+                        rows.append((report.id, kind, item.id, i, item.text, getattr(item, "detail", "") or "",
+                                     item.span[0], item.span[1], item.model_dump_json()))
+                self.conn.executemany(
+                    """INSERT INTO items (report_id, kind, item_id, ord, text, detail, start, end, data)
+                       VALUES (?,?,?,?,?,?,?,?,?)""",
+                    rows,
+                )
+                if source is not None:
+                    self._record_source(source, report.id, now)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot write report {report.id} ({_reason(exc)})") from None
+
+    def record_source(self, source: Path, report_id: str) -> None:
+        """Remember that ``source``, as it is now on disk, holds report ``report_id``."""
+        with self._transaction():
+            self._record_source(source, report_id, time.time())
+
+    def _record_source(self, source: Path, report_id: str, now: float) -> None:
+        stat = source.stat()
+        key = str(source.resolve())
+        previous = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (key,)).fetchone()
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sources (path, size, mtime_ns, report_id, seen_at) VALUES (?,?,?,?,?)",
+            (key, stat.st_size, stat.st_mtime_ns, report_id, now),
+        )
+        if previous and previous[0] != report_id:
+            # The file changed: its old report goes unless another file still holds it.
+            still_used = self.conn.execute(
+                "SELECT 1 FROM sources WHERE report_id = ? LIMIT 1", (previous[0],)).fetchone()
+            if not still_used:
+                self.conn.execute("DELETE FROM reports WHERE id = ?", (previous[0],))
+
+    def delete_report(self, report_id: str) -> bool:
+        with self._transaction():
+            cur = self.conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            return cur.rowcount > 0
+
+    # -- reads -------------------------------------------------------------------------------------
+    def source(self, path: Path) -> Optional[StoredSource]:
+        row = self.conn.execute(
+            """SELECT s.path, s.size, s.mtime_ns, s.report_id, r.analysis_version
+               FROM sources s JOIN reports r ON r.id = s.report_id WHERE s.path = ?""",
+            (str(path.resolve()),),
+        ).fetchone()
+        return StoredSource(*row) if row else None
+
+    def analysis_version(self, report_id: str) -> Optional[str]:
+        row = self.conn.execute("SELECT analysis_version FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return row[0] if row else None
+
+    def has_report(self, report_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM reports WHERE id = ?", (report_id,)).fetchone() is not None
+
+    def resolve_id(self, prefix: str) -> str:
+        """The full id of the one report whose id starts with ``prefix``; KeyError otherwise."""
+        rows = self.conn.execute(
+            "SELECT id FROM reports WHERE id >= ? AND id < ? LIMIT 2", (prefix, prefix + "\uffff")).fetchall()
+        if len(rows) != 1:
+            raise KeyError(f"no report with id {prefix!r}" if not rows else f"report id {prefix!r} is ambiguous")
+        return rows[0][0]
+
+    def load(self, report_id: str) -> Analysis:
+        """The stored analysis of one report, exactly as it was saved."""
+        row = self.conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no report with id {report_id!r}")
+        meta = json.loads(row["metadata"])
+        sections = [
+            Section(heading=s["heading"], level=s["level"], kind=s["kind"], span=(s["start"], s["end"]))
+            for s in self.conn.execute(
+                "SELECT * FROM sections WHERE report_id = ? ORDER BY ord", (report_id,))
+        ]
+        report = Report(
+            id=row["id"], source=row["source"], title=row["title"], language=row["language"],
+            report_type=row["report_type"], target_region=row["target_region"],
+            studied_regions=json.loads(row["studied_regions"]), text=row["text"], sections=sections,
+            visit_dates=meta.get("visit_dates", []), visited_organizations=meta.get("visited_organizations", []),
+        )
+        items: dict[str, list] = {kind: [] for kind in ITEM_KINDS}
+        for item in self.conn.execute(
+                "SELECT kind, data FROM items WHERE report_id = ? ORDER BY kind, ord", (report_id,)):
+            items[item["kind"]].append(json.loads(item["data"]))
+        return Analysis.model_validate({"report": report.model_dump(), **items})
+
+    def reports(self) -> Iterator[ReportSummary]:
+        counts: dict[str, dict[str, int]] = {}
+        for row in self.conn.execute("SELECT report_id, kind, COUNT(*) FROM items GROUP BY report_id, kind"):
+            counts.setdefault(row[0], {})[row[1]] = row[2]
+        for row in self.conn.execute(
+                "SELECT id, title, source, language, report_type FROM reports ORDER BY title, id"):
+            yield ReportSummary(row[0], row[1], row[2], row[3], row[4],
+                                {k: counts.get(row[0], {}).get(k, 0) for k in ITEM_KINDS})
+
+    def count_reports(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _reason(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "file is not a database" in text or "malformed" in text:
+        return "the file is not a reportlens store or is corrupt"
+    if "locked" in text or "busy" in text:
+        return "the store is locked by another process; try again when it finishes"
+    if "readonly" in text:
+        return "the store is read-only"
+    return text

@@ -1,0 +1,26 @@
+"""Shared fixtures: paths to the model report and to ../shared/corpus (tests using it skip when absent)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_REPORT = ROOT / "corpus" / "zhejiang-two-new-organizations.txt"
+SHARED = ROOT.parent / "shared"
+SHARED_CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture
+def shared_corpus() -> Path:
+    if not SHARED_CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside the repository")
+    return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def model_analysis():
+    """The full analysis of the model report (runs the statistical model once per test session)."""
+    from pipeline.extract import analyze_file
+
+    return analyze_file(MODEL_REPORT)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from pipeline.records import Analysis, Figure, Practice, Report, Section
+from pipeline.store import MIGRATIONS, Store, StoreError
+
+
+def make_analysis(report_id: str = "r1", text: str = "First, build sites. Output grew 5%.") -> Analysis:
+    report = Report(id=report_id, source="x.txt", title="A report", language="en", text=text,
+                    studied_regions=["Zhejiang"], target_region="Shanghai",
+                    sections=[Section(heading="Practices", level=1, kind="practices", span=(0, len(text)))])
+    return Analysis(
+        report=report,
+        figures=[Figure(id="F1", text="5%", span=(32, 34), sentence="Output grew 5%.", value=5, kind="percent",
+                        unit="%", measures="output")],
+        practices=[Practice(id="P1", text="build sites", span=(7, 18), level=1)],
+    )
+
+
+def test_save_and_load_round_trip(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.save(make_analysis(), "v1")
+        loaded = store.load("r1")
+    assert loaded == make_analysis()
+    assert loaded.figures[0].value == 5
+
+
+def test_schema_is_migrated_once_and_versioned(tmp_path):
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        store.save(make_analysis(), "v1")
+    with Store(db) as store:  # reopening must not re-run migrations or lose data
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.count_reports() == 1
+
+
+def test_wal_mode(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_resave_replaces_items(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.save(make_analysis(), "v1")
+        changed = make_analysis()
+        changed.practices = []
+        store.save(changed, "v2")
+        assert store.load("r1").practices == []
+        assert store.analysis_version("r1") == "v2"
+        assert next(store.reports()).counts["practices"] == 0
+
+
+def test_failed_write_keeps_what_was_stored(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.save(make_analysis(), "v1")
+        broken = make_analysis()
+        broken.practices = [broken.practices[0], broken.practices[0]]  # duplicate id violates UNIQUE
+        with pytest.raises(StoreError, match="cannot write report r1"):
+            store.save(broken, "v2")
+        assert store.load("r1") == make_analysis()
+        assert store.analysis_version("r1") == "v1"
+
+
+def test_corrupt_store_gives_clear_error(tmp_path):
+    db = tmp_path / "bad.db"
+    db.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(StoreError) as info:
+        Store(db)
+    assert str(db) in str(info.value) and "not a reportlens store or is corrupt" in str(info.value)
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "new.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this reportlens"):
+        Store(db)
+
+
+def test_changed_source_drops_its_old_report(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("one")
+    with Store(tmp_path / "s.db") as store:
+        store.save(make_analysis("old"), "v1", source=src)
+        assert store.source(src).report_id == "old"
+        src.write_text("two, longer")
+        store.save(make_analysis("new"), "v1", source=src)
+        assert store.source(src).report_id == "new"
+        assert not store.has_report("old")
+
+
+def test_resolve_id_by_prefix(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        store.save(make_analysis("abc123"), "v1")
+        store.save(make_analysis("abd456"), "v1")
+        assert store.resolve_id("abc") == "abc123"
+        with pytest.raises(KeyError, match="ambiguous"):
+            store.resolve_id("ab")
+        with pytest.raises(KeyError, match="no report"):
+            store.resolve_id("zz")
