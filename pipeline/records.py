@@ -105,6 +105,71 @@ class Recommendation(Item):
     supports: list[str] = Field(default_factory=list, description="ids of findings or practices it builds on")
 
 
+class AbstractSentence(Record):
+    text: str
+    span: Span
+    score: float = Field(description="centrality of the sentence in the report (TextRank)")
+
+
+class KeyFigure(Record):
+    id: str
+    text: str
+    value: float
+    kind: FigureKind
+    unit: Optional[str] = None
+    qualifier: Qualifier = "="
+    measures: Optional[str] = None
+    year: Optional[int] = None
+    span: Span
+
+
+class StageSummary(Record):
+    order: int
+    label: str
+    start: Optional[str] = None
+    end: Optional[str] = None
+
+
+class PracticeNode(Record):
+    id: str
+    text: str
+    theme: Optional[str] = None
+    group: Optional[str] = None
+    children: list["PracticeNode"] = Field(default_factory=list)
+
+
+class ItemRef(Record):
+    id: str
+    text: str
+
+
+class RecommendationSummary(Record):
+    id: str
+    text: str
+    target: Optional[str] = None
+    supported_by: list[ItemRef] = Field(default_factory=list)
+
+
+class Lesson(Record):
+    """A lesson carried from the studied place to the home place (only when the report names both)."""
+
+    studied_region: str
+    target_region: str
+    finding: ItemRef
+
+
+class Summary(Record):
+    """Structured findings of one report, every piece extracted from the text and traceable to a span."""
+
+    abstract: list[AbstractSentence] = Field(default_factory=list)
+    key_figures: list[KeyFigure] = Field(default_factory=list)
+    stages: list[StageSummary] = Field(default_factory=list)
+    practice_tree: list[PracticeNode] = Field(default_factory=list)
+    findings: list[ItemRef] = Field(default_factory=list)
+    recommendations: list[RecommendationSummary] = Field(default_factory=list)
+    lessons: list[Lesson] = Field(default_factory=list)
+
+
 class Analysis(Record):
     """Everything reportlens knows about one report: the JSON contract of `reportlens analyze`."""
 
@@ -115,3 +180,4 @@ class Analysis(Record):
     practices: list[Practice] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     recommendations: list[Recommendation] = Field(default_factory=list)
+    summary: Optional[Summary] = None

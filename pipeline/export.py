@@ -1,0 +1,114 @@
+"""Exports of stored analyses: one JSON per report, JSON Lines, or CSV tables; and the JSON Schema.
+
+Every file is written atomically (a temporary file in the same folder, then a rename), so a reader never
+sees half a file, and the bytes depend only on the stored data: the same input gives identical files.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+from .records import Analysis
+
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "report.schema.json"
+
+FIGURE_COLUMNS = ["report_id", "report_title", "id", "value", "kind", "unit", "qualifier", "low", "high",
+                  "measures", "base", "year", "region", "change", "text", "start", "end", "sentence"]
+PRACTICE_COLUMNS = ["report_id", "report_title", "id", "parent", "level", "group", "theme", "region", "actor",
+                    "text", "detail", "start", "end"]
+
+
+def report_schema() -> dict:
+    """The JSON Schema of one exported report, generated from the records."""
+    schema = Analysis.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "reportlens report"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(report_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def to_json(analysis: Analysis) -> str:
+    return json.dumps(analysis.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_json_line(analysis: Analysis) -> str:
+    return json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:
+    """One ``<report id>.json`` per report in ``out_dir``."""
+    written = []
+    for analysis in analyses:
+        path = out_dir / f"{analysis.report.id}.json"
+        write_atomic(path, to_json(analysis))
+        written.append(path)
+    return written
+
+
+def write_jsonl(analyses: Iterable[Analysis], out: IO[str]) -> int:
+    n = 0
+    for analysis in analyses:
+        out.write(to_json_line(analysis))
+        n += 1
+    return n
+
+
+def _figure_rows(analysis: Analysis) -> Iterator[dict]:
+    r = analysis.report
+    for f in analysis.figures:
+        change = f"{f.change.direction} {f.change.reference or ''}".strip() if f.change else ""
+        yield {"report_id": r.id, "report_title": r.title, "id": f.id, "value": f.value, "kind": f.kind,
+               "unit": f.unit, "qualifier": f.qualifier, "low": f.low, "high": f.high, "measures": f.measures,
+               "base": f.base, "year": f.year, "region": f.region, "change": change, "text": f.text,
+               "start": f.span[0], "end": f.span[1], "sentence": f.sentence}
+
+
+def _practice_rows(analysis: Analysis) -> Iterator[dict]:
+    r = analysis.report
+    for p in analysis.practices:
+        yield {"report_id": r.id, "report_title": r.title, "id": p.id, "parent": p.parent, "level": p.level,
+               "group": p.group, "theme": p.theme, "region": p.region, "actor": p.actor, "text": p.text,
+               "detail": p.detail, "start": p.span[0], "end": p.span[1]}
+
+
+def _csv(rows: Iterable[dict], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def write_csv_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:
+    """``figures.csv`` and ``practices.csv`` in ``out_dir``, for spreadsheet users."""
+    analyses = list(analyses)
+    figures = out_dir / "figures.csv"
+    practices = out_dir / "practices.csv"
+    write_atomic(figures, _csv((row for a in analyses for row in _figure_rows(a)), FIGURE_COLUMNS))
+    write_atomic(practices, _csv((row for a in analyses for row in _practice_rows(a)), PRACTICE_COLUMNS))
+    return [figures, practices]

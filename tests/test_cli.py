@@ -1,0 +1,106 @@
+"""The CLI: help for every command, cheap start-up, exit codes, and the batch commands end to end."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+from .conftest import MODEL_REPORT, ROOT
+
+runner = CliRunner()
+COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands]
+
+
+def test_every_command_has_help():
+    assert {"analyze", "ingest", "run", "list", "show"} <= set(COMMANDS)
+    for name in COMMANDS:
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Usage" in result.output
+        command = next(c for c in app.registered_commands if (c.name or c.callback.__name__) == name)
+        assert command.callback.__doc__, f"{name} has no help text"
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys; from pipeline.cli import app\n"
+            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('spacy', 'torch', 'sentence_transformers', 'sklearn') if m in sys.modules]\n"
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
+
+
+def test_usage_error_exits_2():
+    assert runner.invoke(app, ["analyze"]).exit_code == 2
+    assert runner.invoke(app, ["no-such-command"]).exit_code == 2
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("reportlens ")
+
+
+def test_show_without_store_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["show", "abc", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "no store here" in result.output
+
+
+def test_ingest_mixed_folder_reports_bad_files_and_keeps_good_ones(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A Good Report\n\nThe province built 12 new demonstration sites in 2001.\n")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    db = tmp_path / "s.db"
+    result = runner.invoke(app, ["ingest", str(folder), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "empty.txt" in result.output and "binary.pdf" in result.output
+    assert "Traceback" not in result.output
+    listed = runner.invoke(app, ["list", "--db", str(db), "--json"])
+    rows = [json.loads(line) for line in listed.output.splitlines() if line.strip()]
+    assert [r["title"] for r in rows] == ["A Good Report"]
+    # a second run redoes nothing and still reports the bad files
+    again = runner.invoke(app, ["ingest", str(folder), "--db", str(db)])
+    assert again.exit_code == 1
+    assert "unchanged" in again.output
+
+
+@pytest.mark.slow
+def test_analyze_model_report_prints_the_contract():
+    result = subprocess.run([sys.executable, "-m", "pipeline", "analyze", str(MODEL_REPORT)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == "1"
+    assert set(doc) >= {"report", "figures", "stages", "practices", "findings", "recommendations"}
+    report = doc["report"]
+    assert report["title"] == ("Investigation Report on the Work of Party Building in the Two New "
+                               "Organizations in Zhejiang Province")
+    for chrome in ("Work report > Investigation report", "recommended article", "popular articles"):
+        assert chrome not in report["text"]
+    top = [s for s in report["sections"] if s["level"] == 1]
+    assert [s["kind"] for s in top][:3] == ["situation", "findings", "recommendations"]
+    for item in doc["figures"] + doc["practices"]:
+        start, end = item["span"]
+        assert 0 <= start < end <= len(report["text"])
+
+
+@pytest.mark.slow
+def test_run_then_show(tmp_path):
+    db = tmp_path / "s.db"
+    first = runner.invoke(app, ["run", str(MODEL_REPORT), "--db", str(db), "--workers", "1"])
+    assert first.exit_code == 0, first.output
+    rows = [json.loads(x) for x in runner.invoke(app, ["list", "--db", str(db), "--json"]).output.splitlines()]
+    assert len(rows) == 1 and rows[0]["figures"] > 10 and rows[0]["practices"] > 5
+    shown = runner.invoke(app, ["show", rows[0]["id"][:8], "--db", str(db)])
+    assert shown.exit_code == 0
+    assert "Investigation Report on the Work of Party Building" in shown.output
+    assert "Practices" in shown.output and "Recommendations" in shown.output
+    second = runner.invoke(app, ["run", str(MODEL_REPORT), "--db", str(db), "--workers", "1"])
+    assert second.exit_code == 0
+    assert "unchanged" in second.output
