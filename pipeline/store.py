@@ -13,9 +13,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from .records import Analysis, Report, Section
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 DEFAULT_DB = "reportlens.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -36,6 +39,7 @@ MIGRATIONS: list[str] = [
         metadata         TEXT NOT NULL DEFAULT '{}',
         text             TEXT NOT NULL,
         analysis_version TEXT,
+        summary          TEXT,
         created_at       REAL NOT NULL,
         updated_at       REAL NOT NULL
     );
@@ -71,6 +75,25 @@ MIGRATIONS: list[str] = [
         UNIQUE (report_id, kind, item_id)
     );
     CREATE INDEX items_kind ON items(kind, report_id);
+    CREATE TABLE embeddings (
+        key        TEXT NOT NULL,
+        model      TEXT NOT NULL,
+        vector     BLOB NOT NULL,
+        PRIMARY KEY (key, model)
+    );
+    CREATE TABLE themes (
+        id         TEXT PRIMARY KEY,
+        ord        INTEGER NOT NULL,
+        label      TEXT NOT NULL,
+        data       TEXT NOT NULL
+    );
+    CREATE TABLE practice_themes (
+        report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        item_id    TEXT NOT NULL,
+        theme_id   TEXT NOT NULL,
+        PRIMARY KEY (report_id, item_id)
+    );
+    CREATE INDEX practice_themes_theme ON practice_themes(theme_id);
     """,
 ]
 
@@ -155,18 +178,21 @@ class Store:
             with self._transaction():
                 self.conn.execute("DELETE FROM items WHERE report_id = ?", (report.id,))
                 self.conn.execute("DELETE FROM sections WHERE report_id = ?", (report.id,))
+                self.conn.execute("DELETE FROM practice_themes WHERE report_id = ?", (report.id,))
                 self.conn.execute(
                     """INSERT INTO reports (id, source, title, language, report_type, target_region,
-                       studied_regions, metadata, text, analysis_version, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       studied_regions, metadata, text, analysis_version, summary, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(id) DO UPDATE SET source=excluded.source, title=excluded.title,
+                       summary=excluded.summary,
                        language=excluded.language, report_type=excluded.report_type,
                        target_region=excluded.target_region, studied_regions=excluded.studied_regions,
                        metadata=excluded.metadata, text=excluded.text,
                        analysis_version=excluded.analysis_version, updated_at=excluded.updated_at""",
                     (report.id, report.source, report.title, report.language, report.report_type,
                      report.target_region, json.dumps(report.studied_regions, ensure_ascii=False),
-                     json.dumps(meta, ensure_ascii=False), report.text, analysis_version, now, now),
+                     json.dumps(meta, ensure_ascii=False), report.text, analysis_version,
+                     analysis.summary.model_dump_json() if analysis.summary else None, now, now),
                 )
                 self.conn.executemany(
                     "INSERT INTO sections (report_id, ord, heading, level, kind, start, end) VALUES (?,?,?,?,?,?,?)",
@@ -258,7 +284,81 @@ class Store:
         for item in self.conn.execute(
                 "SELECT kind, data FROM items WHERE report_id = ? ORDER BY kind, ord", (report_id,)):
             items[item["kind"]].append(json.loads(item["data"]))
-        return Analysis.model_validate({"report": report.model_dump(), **items})
+        themes = dict(self.conn.execute(
+            "SELECT item_id, theme_id FROM practice_themes WHERE report_id = ?", (report_id,)).fetchall())
+        for practice in items["practices"]:
+            practice["theme"] = themes.get(practice["id"], practice.get("theme"))
+        summary = json.loads(row["summary"]) if row["summary"] else None
+        if summary:
+            _set_tree_themes(summary.get("practice_tree", []), themes)
+        return Analysis.model_validate({"report": report.model_dump(), **items, "summary": summary})
+
+    def iter_analyses(self) -> Iterator[Analysis]:
+        """Every stored analysis, ordered by report id (stable across runs)."""
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY id")]
+        for report_id in ids:
+            yield self.load(report_id)
+
+    # -- embeddings cache and themes ---------------------------------------------------------------
+    def cached_embeddings(self, keys: list[str], model: str) -> dict[str, "np.ndarray"]:
+        import numpy as np
+
+        found: dict[str, np.ndarray] = {}
+        for chunk in range(0, len(keys), 500):
+            part = keys[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            for key, blob in self.conn.execute(
+                    f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({marks})", (model, *part)):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def cache_embeddings(self, vectors: dict[str, "np.ndarray"], model: str) -> None:
+        import numpy as np
+
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (key, model, vector) VALUES (?, ?, ?)",
+                [(k, model, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
+            )
+
+    def practices(self) -> Iterator[tuple[str, str, dict]]:
+        """(report id, report title, practice record as a dict) for every stored practice."""
+        for row in self.conn.execute(
+                """SELECT i.report_id, r.title, i.data FROM items i JOIN reports r ON r.id = i.report_id
+                   WHERE i.kind = 'practices' ORDER BY i.report_id, i.ord"""):
+            yield row[0], row[1], json.loads(row[2])
+
+    def replace_themes(self, themes: list[dict], assignments: dict[tuple[str, str], Optional[str]]) -> None:
+        """Store a new set of themes and every practice's theme, in one transaction."""
+        with self._transaction():
+            self.conn.execute("DELETE FROM themes")
+            self.conn.execute("DELETE FROM practice_themes")
+            self.conn.executemany(
+                "INSERT INTO themes (id, ord, label, data) VALUES (?, ?, ?, ?)",
+                [(t["id"], i, t["label"], json.dumps(t, ensure_ascii=False)) for i, t in enumerate(themes)],
+            )
+            self._assign(assignments)
+
+    def assign_themes(self, assignments: dict[tuple[str, str], Optional[str]]) -> None:
+        """Add theme assignments for new practices, keeping the existing themes."""
+        with self._transaction():
+            self._assign(assignments)
+
+    def _assign(self, assignments: dict[tuple[str, str], Optional[str]]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO practice_themes (report_id, item_id, theme_id) VALUES (?, ?, ?)",
+            [(r, i, t) for (r, i), t in assignments.items() if t is not None],
+        )
+
+    def themes(self) -> list[dict]:
+        return [json.loads(row[0]) for row in self.conn.execute("SELECT data FROM themes ORDER BY ord")]
+
+    def unthemed_practices(self) -> set[tuple[str, str]]:
+        rows = self.conn.execute(
+            """SELECT i.report_id, i.item_id FROM items i LEFT JOIN practice_themes t
+               ON t.report_id = i.report_id AND t.item_id = i.item_id
+               WHERE i.kind = 'practices' AND t.theme_id IS NULL""")
+        return {(r[0], r[1]) for r in rows}
 
     def reports(self) -> Iterator[ReportSummary]:
         counts: dict[str, dict[str, int]] = {}
@@ -281,6 +381,12 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+
+def _set_tree_themes(nodes: list[dict], themes: dict[str, str]) -> None:
+    for node in nodes:
+        node["theme"] = themes.get(node["id"], node.get("theme"))
+        _set_tree_themes(node.get("children", []), themes)
 
 
 def _statements(script: str) -> list[str]:

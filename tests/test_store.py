@@ -103,3 +103,32 @@ def test_resolve_id_by_prefix(tmp_path):
             store.resolve_id("ab")
         with pytest.raises(KeyError, match="no report"):
             store.resolve_id("zz")
+
+
+def test_embedding_cache_round_trip(tmp_path):
+    import numpy as np
+
+    with Store(tmp_path / "s.db") as store:
+        store.cache_embeddings({"k1": np.array([0.5, 0.25], dtype=np.float32)}, "m")
+        found = store.cached_embeddings(["k1", "k2"], "m")
+        assert list(found) == ["k1"] and found["k1"].tolist() == [0.5, 0.25]
+        assert store.cached_embeddings(["k1"], "other-model") == {}
+
+
+def test_themes_are_stored_and_merged_into_loaded_practices(tmp_path):
+    from pipeline.summarize import summarize
+
+    with Store(tmp_path / "s.db") as store:
+        analysis = make_analysis()
+        analysis.summary = summarize(analysis)
+        store.save(analysis, "v1")
+        assert store.unthemed_practices() == {("r1", "P1")}
+        store.replace_themes([{"id": "T9", "label": "sites"}], {("r1", "P1"): "T9"})
+        loaded = store.load("r1")
+        assert loaded.practices[0].theme == "T9"
+        assert loaded.summary.practice_tree[0].theme == "T9"
+        assert store.themes() == [{"id": "T9", "label": "sites"}]
+        assert store.unthemed_practices() == set()
+        # re-saving the report (re-analysis) drops its stale assignments
+        store.save(make_analysis(), "v2")
+        assert store.unthemed_practices() == {("r1", "P1")}
