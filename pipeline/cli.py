@@ -6,6 +6,7 @@ Heavy libraries (spaCy, torch) are imported inside the commands that need them, 
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -136,8 +137,6 @@ def list_reports(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
 ) -> None:
     """List the reports in the store with their counts of extracted items."""
-    import json
-
     from .store import StoreError
 
     store = _open_store(db)
@@ -173,19 +172,90 @@ def show(
     """A readable view of one stored report: title, sections, figures, practice tree, stages, findings."""
     from .render import render_report
 
-    store = _open_store(db)
-    try:
-        analysis = store.load(store.resolve_id(report_id))
-    except KeyError as exc:
-        raise _fail(f"{db}: {exc.args[0]}")
-    finally:
-        store.close()
+    analysis = _load_report(db, report_id)
     if as_json:
         sys.stdout.write(analysis.model_dump_json(indent=2) + "\n")
         return
     from rich.console import Console
 
     render_report(analysis, Console())
+
+
+@app.command()
+def summarize(
+    report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
+    db: Path = DbOption,
+    fmt: str = typer.Option("md", "--format", "-f", help="md (for people) or json (for tools)."),
+) -> None:
+    """Print the structured summary of one stored report: abstract, key figures, practices, lessons."""
+    from .render import summary_markdown
+
+    if fmt not in ("md", "json"):
+        raise typer.BadParameter("use md or json", param_hint="--format")
+    analysis = _load_report(db, report_id)
+    if fmt == "json":
+        payload = {"report": {"id": analysis.report.id, "title": analysis.report.title,
+                              "source": analysis.report.source},
+                   "summary": analysis.summary.model_dump(mode="json") if analysis.summary else None}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(summary_markdown(analysis))
+
+
+@app.command()
+def export(
+    db: Path = DbOption,
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Folder (json, csv) or file (jsonl); jsonl without it goes to stdout."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json: one file per report; jsonl; csv."),
+) -> None:
+    """Export every stored report: the full JSON contract, JSON Lines, or figures/practices CSV."""
+    from .export import to_json_line, write_atomic, write_csv_files, write_json_files, write_jsonl
+
+    if fmt not in ("json", "jsonl", "csv"):
+        raise typer.BadParameter("use json, jsonl or csv", param_hint="--format")
+    if fmt in ("json", "csv") and out is None:
+        raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
+    store = _open_store(db)
+    try:
+        analyses = store.iter_analyses()
+        if fmt == "json":
+            written = write_json_files(analyses, out)
+            _stderr().print(f"wrote {len(written)} reports to {out}")
+        elif fmt == "csv":
+            written = write_csv_files(analyses, out)
+            _stderr().print(f"wrote {', '.join(str(p) for p in written)}")
+        elif out is None:
+            write_jsonl(analyses, sys.stdout)
+        else:
+            write_atomic(out, "".join(to_json_line(a) for a in analyses))
+            _stderr().print(f"wrote {out}")
+    finally:
+        store.close()
+
+
+@app.command()
+def schema(
+    write: bool = typer.Option(False, "--write", help="Write schema/report.schema.json instead of printing."),
+) -> None:
+    """Print the JSON Schema of an exported report (generated from the records)."""
+    from .export import SCHEMA_PATH, schema_text, write_atomic
+
+    if write:
+        write_atomic(SCHEMA_PATH, schema_text())
+        _stderr().print(f"wrote {SCHEMA_PATH}")
+    else:
+        sys.stdout.write(schema_text())
+
+
+def _load_report(db: Path, report_id: str):
+    store = _open_store(db)
+    try:
+        return store.load(store.resolve_id(report_id))
+    except KeyError as exc:
+        raise _fail(f"{db}: {exc.args[0]}")
+    finally:
+        store.close()
 
 
 def _open_store(db: Path):

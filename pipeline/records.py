@@ -92,7 +92,8 @@ class Practice(Item):
     group: Optional[str] = None
     region: Optional[str] = None
     actor: Optional[str] = None
-    theme: Optional[str] = None
+    theme: Optional[str] = Field(None, description="label of the practice's theme")
+    theme_id: Optional[str] = None
 
 
 class Finding(Item):
@@ -134,6 +135,7 @@ class PracticeNode(Record):
     id: str
     text: str
     theme: Optional[str] = None
+    theme_id: Optional[str] = None
     group: Optional[str] = None
     children: list["PracticeNode"] = Field(default_factory=list)
 

@@ -90,3 +90,69 @@ def render_report(analysis: Analysis, console: "Console", max_figures: int = 40)
             target = getattr(item, "target", None)
             tree.add(escape(item.text) + (f" [dim]→ {escape(target)}[/dim]" if target else ""))
         console.print(tree)
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\n", " ").replace("|", "\\|").strip()
+
+
+def summary_markdown(analysis: Analysis) -> str:
+    """The structured summary of one report as Markdown, for people; every line cites a span."""
+    r = analysis.report
+    s = analysis.summary
+    lines = [f"# {_md_escape(r.title)}", ""]
+    facts = [f"`{r.id}`", r.language]
+    if r.report_type:
+        facts.append(r.report_type)
+    if r.studied_regions:
+        facts.append("studied: " + ", ".join(r.studied_regions))
+    if r.target_region:
+        facts.append("for: " + r.target_region)
+    lines += [" · ".join(facts), ""]
+    if s is None:
+        return "\n".join(lines + ["_No summary stored for this report; re-run `reportlens run`._", ""])
+    if s.abstract:
+        lines += ["## Abstract", ""]
+        lines += [f"> {_md_escape(a.text)} <sub>[{a.span[0]}–{a.span[1]}]</sub>" for a in s.abstract]
+        lines.append("")
+    if s.key_figures:
+        lines += ["## Key figures", "", "| figure | measures | year | text |", "|---|---|---|---|"]
+        for f in s.key_figures:
+            value = ("" if f.qualifier == "=" else f.qualifier + " ") + _fmt_number(f.value) + \
+                (f" {f.unit}" if f.unit else "")
+            lines.append(f"| {_md_escape(value)} | {_md_escape(f.measures or '')} | {f.year or ''} "
+                         f"| {_md_escape(f.text)} |")
+        lines.append("")
+    if s.stages:
+        lines += ["## Stages", ""]
+        for st in s.stages:
+            bounds = " – ".join(x for x in (st.start or "…", st.end or "…"))
+            lines.append(f"{st.order}. **{_md_escape(st.label)}** ({_md_escape(bounds)})")
+        lines.append("")
+    if s.practice_tree:
+        lines += ["## Practices", ""]
+
+        def walk(nodes, depth):
+            for node in nodes:
+                theme = f" _[{_md_escape(node.theme)}]_" if node.theme else ""
+                lines.append(f"{'  ' * depth}- {_md_escape(node.text)}{theme}")
+                walk(node.children, depth + 1)
+
+        walk(s.practice_tree, 0)
+        lines.append("")
+    if s.findings:
+        lines += ["## Findings", ""] + [f"- {_md_escape(f.text)}" for f in s.findings] + [""]
+    if s.recommendations:
+        lines += ["## Recommendations", ""]
+        for rec in s.recommendations:
+            target = f" (→ {_md_escape(rec.target)})" if rec.target else ""
+            lines.append(f"- {_md_escape(rec.text)}{target}")
+            for ref in rec.supported_by:
+                lines.append(f"  - builds on: {_md_escape(ref.text)}")
+        lines.append("")
+    if s.lessons:
+        lines += ["## Lessons", ""]
+        lines += [f"- {_md_escape(l.studied_region)} → {_md_escape(l.target_region)}: {_md_escape(l.finding.text)}"
+                  for l in s.lessons]
+        lines.append("")
+    return "\n".join(lines)

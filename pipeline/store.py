@@ -284,13 +284,13 @@ class Store:
         for item in self.conn.execute(
                 "SELECT kind, data FROM items WHERE report_id = ? ORDER BY kind, ord", (report_id,)):
             items[item["kind"]].append(json.loads(item["data"]))
-        themes = dict(self.conn.execute(
-            "SELECT item_id, theme_id FROM practice_themes WHERE report_id = ?", (report_id,)).fetchall())
-        for practice in items["practices"]:
-            practice["theme"] = themes.get(practice["id"], practice.get("theme"))
+        themes = {item_id: (theme_id, label) for item_id, theme_id, label in self.conn.execute(
+            """SELECT p.item_id, p.theme_id, t.label FROM practice_themes p JOIN themes t ON t.id = p.theme_id
+               WHERE p.report_id = ?""", (report_id,))}
+        _set_themes(items["practices"], themes)
         summary = json.loads(row["summary"]) if row["summary"] else None
         if summary:
-            _set_tree_themes(summary.get("practice_tree", []), themes)
+            _set_themes(summary.get("practice_tree", []), themes)
         return Analysis.model_validate({"report": report.model_dump(), **items, "summary": summary})
 
     def iter_analyses(self) -> Iterator[Analysis]:
@@ -383,10 +383,12 @@ class Store:
         self.conn.execute("COMMIT")
 
 
-def _set_tree_themes(nodes: list[dict], themes: dict[str, str]) -> None:
+def _set_themes(nodes: list[dict], themes: dict[str, tuple[str, str]]) -> None:
+    """Put the stored theme (id and label) on practices or practice-tree nodes, recursively."""
     for node in nodes:
-        node["theme"] = themes.get(node["id"], node.get("theme"))
-        _set_tree_themes(node.get("children", []), themes)
+        if node["id"] in themes:
+            node["theme_id"], node["theme"] = themes[node["id"]]
+        _set_themes(node.get("children", []), themes)
 
 
 def _statements(script: str) -> list[str]:

@@ -148,7 +148,7 @@ def key_figures(analysis: Analysis, limit: int = 5) -> list[KeyFigure]:
 
 
 def practice_tree(analysis: Analysis) -> list[PracticeNode]:
-    nodes = {p.id: PracticeNode(id=p.id, text=p.text, theme=p.theme, group=p.group) for p in analysis.practices}
+    nodes = {p.id: PracticeNode(id=p.id, text=p.text, theme=p.theme, theme_id=p.theme_id, group=p.group) for p in analysis.practices}
     roots: list[PracticeNode] = []
     for p in analysis.practices:
         parent = nodes.get(p.parent) if p.parent else None

@@ -125,8 +125,8 @@ def test_themes_are_stored_and_merged_into_loaded_practices(tmp_path):
         assert store.unthemed_practices() == {("r1", "P1")}
         store.replace_themes([{"id": "T9", "label": "sites"}], {("r1", "P1"): "T9"})
         loaded = store.load("r1")
-        assert loaded.practices[0].theme == "T9"
-        assert loaded.summary.practice_tree[0].theme == "T9"
+        assert (loaded.practices[0].theme_id, loaded.practices[0].theme) == ("T9", "sites")
+        assert loaded.summary.practice_tree[0].theme == "sites"
         assert store.themes() == [{"id": "T9", "label": "sites"}]
         assert store.unthemed_practices() == set()
         # re-saving the report (re-analysis) drops its stale assignments
