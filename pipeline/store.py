@@ -95,6 +95,28 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX practice_themes_theme ON practice_themes(theme_id);
     """,
+    # 1 -> 2: full-text index over extracted items (BM25 keyword search), kept in sync by triggers
+    """
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        text, detail, content='items', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, text, detail) VALUES (new.rowid, new.text, new.detail);
+    END;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, text, detail) VALUES ('delete', old.rowid, old.text, old.detail);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, text, detail) VALUES ('delete', old.rowid, old.text, old.detail);
+        INSERT INTO items_fts (rowid, text, detail) VALUES (new.rowid, new.text, new.detail);
+    END;
+    INSERT INTO items_fts (items_fts) VALUES ('rebuild');
+    CREATE TABLE item_vectors (
+        item_rowid INTEGER PRIMARY KEY REFERENCES items(rowid) ON DELETE CASCADE,
+        model      TEXT NOT NULL,
+        vector     BLOB NOT NULL
+    );
+    """,
 ]
 
 
@@ -321,6 +343,39 @@ class Store:
                 [(k, model, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
             )
 
+    def items_without_vectors(self, model: str, kinds=None) -> list[tuple[int, str, str]]:
+        """(rowid, text, detail) of the items that have no vector from ``model`` yet."""
+        sql = """SELECT i.rowid, i.text, i.detail FROM items i LEFT JOIN item_vectors v
+                 ON v.item_rowid = i.rowid AND v.model = ? WHERE v.item_rowid IS NULL"""
+        params: list = [model]
+        if kinds:
+            sql += f" AND i.kind IN ({','.join('?' * len(kinds))})"
+            params += list(kinds)
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql + " ORDER BY i.rowid", params)]
+
+    def put_item_vectors(self, vectors: dict[int, "np.ndarray"], model: str) -> None:
+        import numpy as np
+
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO item_vectors (item_rowid, model, vector) VALUES (?, ?, ?)",
+                [(rowid, model, np.asarray(v, dtype=np.float32).tobytes()) for rowid, v in vectors.items()],
+            )
+
+    def item_vectors(self, model: str) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
+        """(rowids, unit vectors as one float32 matrix, kinds) of every item with a ``model`` vector."""
+        import numpy as np
+
+        rows = self.conn.execute(
+            """SELECT v.item_rowid, v.vector, i.kind FROM item_vectors v JOIN items i ON i.rowid = v.item_rowid
+               WHERE v.model = ? ORDER BY v.item_rowid""", (model,)).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=object)
+        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        kinds = np.array([r[2] for r in rows], dtype=object)
+        return rowids, matrix, kinds
+
     def practices(self) -> Iterator[tuple[str, str, dict]]:
         """(report id, report title, practice record as a dict) for every stored practice."""
         for row in self.conn.execute(
@@ -392,7 +447,15 @@ def _set_themes(nodes: list[dict], themes: dict[str, tuple[str, str]]) -> None:
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration script into statements (trigger bodies hold semicolons of their own)."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements
 
 
 def _reason(exc: sqlite3.DatabaseError) -> str:

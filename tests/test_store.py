@@ -132,3 +132,23 @@ def test_themes_are_stored_and_merged_into_loaded_practices(tmp_path):
         # re-saving the report (re-analysis) drops its stale assignments
         store.save(make_analysis(), "v2")
         assert store.unthemed_practices() == {("r1", "P1")}
+
+
+def test_migration_from_version_1_backfills_the_search_index(tmp_path):
+    from pipeline.store import _statements
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("""INSERT INTO reports (id, source, title, language, text, created_at, updated_at)
+                    VALUES ('r1', 's', 't', 'en', 'x', 0, 0)""")
+    conn.execute("""INSERT INTO items (report_id, kind, item_id, ord, text, start, end, data)
+                    VALUES ('r1', 'practices', 'P1', 0, 'build demonstration sites', 0, 1, '{}')""")
+    conn.commit()
+    conn.close()
+    with Store(db) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 2
+        hits = store.conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH 'demonstration'").fetchall()
+        assert len(hits) == 1

@@ -1,0 +1,238 @@
+"""Search over stored items: keyword (SQLite FTS5, BM25), semantic (cosine over MiniLM vectors) and
+hybrid (reciprocal-rank fusion of both), with filters by region, theme, report and report type.
+
+User queries never reach FTS5 syntax: they are reduced to word tokens, each quoted, so quotes, ``*``,
+``NEAR``, ``AND`` or parentheses in a query are plain words, never an SQL error.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Optional, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .embed import Embedder
+    from .store import Store
+    from .vectors import SemanticIndex
+
+Mode = Literal["keyword", "semantic", "hybrid"]
+KINDS = ("practices", "findings", "recommendations", "figures", "stages")
+RRF_K = 60
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+class QueryError(ValueError):
+    """The query cannot be searched (e.g. it has no word in it); the message says why."""
+
+
+@dataclass
+class Filters:
+    region: Optional[str] = None
+    theme: Optional[str] = None
+    report: Optional[str] = None
+    report_type: Optional[str] = None
+
+    def active(self) -> bool:
+        return any(v for v in (self.region, self.theme, self.report, self.report_type))
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    kind: str
+    report_id: str
+    item_id: str
+    text: str
+    detail: str
+    span: tuple[int, int]
+    report_title: str
+    regions: list[str] = field(default_factory=list)
+    theme: Optional[str] = None
+    keyword_rank: Optional[int] = None
+    semantic_rank: Optional[int] = None
+    semantic_score: Optional[float] = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.report_id}:{self.item_id}"
+
+    def as_dict(self) -> dict:
+        return {"rank": self.rank, "score": round(self.score, 6), "kind": self.kind, "id": self.ref,
+                "report_id": self.report_id, "item_id": self.item_id, "text": self.text, "detail": self.detail,
+                "span": list(self.span), "report_title": self.report_title, "regions": self.regions,
+                "theme": self.theme, "keyword_rank": self.keyword_rank, "semantic_rank": self.semantic_rank,
+                "semantic_score": None if self.semantic_score is None else round(self.semantic_score, 6)}
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query, lower-cased, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for token in _TOKEN.findall(query.lower()):
+        seen.setdefault(token, None)
+    return list(seen)
+
+
+def fts_expression(query: str) -> str:
+    """An FTS5 MATCH expression that ORs the query's words, each quoted (so no word is an operator)."""
+    terms = query_terms(query)
+    if not terms:
+        raise QueryError("the query has no words to search for")
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def _filter_sql(filters: Filters, kinds: Sequence[str]) -> tuple[str, list]:
+    clauses = [f"i.kind IN ({','.join('?' * len(kinds))})"]
+    params: list = list(kinds)
+    if filters.region:
+        clauses.append("(r.studied_regions LIKE ? OR r.target_region LIKE ? OR json_extract(i.data, '$.region') LIKE ?)")
+        params += [f"%{filters.region}%"] * 3
+    if filters.report:
+        clauses.append("(r.id LIKE ? OR r.title LIKE ? OR r.source LIKE ?)")
+        params += [f"{filters.report}%", f"%{filters.report}%", f"%{filters.report}%"]
+    if filters.report_type:
+        clauses.append("r.report_type LIKE ?")
+        params.append(f"%{filters.report_type}%")
+    if filters.theme:
+        clauses.append("""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
+                          WHERE pt.report_id = i.report_id AND pt.item_id = i.item_id
+                          AND (t.id = ? OR t.label LIKE ?))""")
+        params += [filters.theme, f"%{filters.theme}%"]
+    return " AND ".join(clauses), params
+
+
+def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: Filters,
+                    limit: int) -> list[tuple[int, float]]:
+    """(item rowid, BM25 score; higher is better) best first."""
+    where, params = _filter_sql(filters, kinds)
+    terms = query_terms(query)
+    if terms and all(_CJK.search(t) for t in terms):
+        # unicode61 keeps a run of Chinese characters as one token: match substrings instead.
+        likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
+        rows = store.conn.execute(
+            f"""SELECT i.rowid, 0.0 FROM items i JOIN reports r ON r.id = i.report_id
+                WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
+            [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
+        return [(r[0], 0.0) for r in rows]
+    rows = store.conn.execute(
+        f"""SELECT i.rowid, bm25(items_fts, 2.0, 1.0) AS s FROM items_fts
+            JOIN items i ON i.rowid = items_fts.rowid JOIN reports r ON r.id = i.report_id
+            WHERE items_fts MATCH ? AND {where} ORDER BY s, i.rowid LIMIT ?""",
+        [fts_expression(query), *params, limit]).fetchall()
+    return [(r[0], -r[1]) for r in rows]
+
+
+def _allowed_rowids(store: "Store", kinds: Sequence[str], filters: Filters) -> Optional[set[int]]:
+    if not filters.active():
+        return None
+    where, params = _filter_sql(filters, kinds)
+    return {r[0] for r in store.conn.execute(
+        f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where}", params)}
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal-rank fusion: each list adds 1 / (k + rank) for every item it ranks."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, rowid in enumerate(ranking, start=1):
+            fused[rowid] = fused.get(rowid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class Searcher:
+    """Searches one store; keeps the semantic index and the encoder loaded between queries."""
+
+    def __init__(self, store: "Store", embedder: Optional["Embedder"] = None):
+        self.store = store
+        self._embedder = embedder
+        self._index: Optional["SemanticIndex"] = None
+
+    @property
+    def embedder(self) -> "Embedder":
+        if self._embedder is None:
+            from .embed import default_embedder
+
+            self._embedder = default_embedder()
+        return self._embedder
+
+    @property
+    def index(self) -> "SemanticIndex":
+        if self._index is None:
+            from .vectors import SemanticIndex
+
+            self._index = SemanticIndex.load(self.store, self.embedder.name)
+        return self._index
+
+    def search(self, query: str, kinds: Sequence[str] = ("practices",), mode: Mode = "hybrid",
+               filters: Optional[Filters] = None, limit: int = 10) -> list[Hit]:
+        filters = filters or Filters()
+        if not query_terms(query):
+            raise QueryError("the query has no words to search for")
+        depth = max(50, limit * 5)
+        keyword = keyword_ranking(self.store, query, kinds, filters, depth) if mode != "semantic" else []
+        semantic: list[tuple[int, float]] = []
+        if mode != "keyword":
+            vector = self.embedder.embed([query])[0]
+            semantic = self.index.search(vector, depth, kinds, _allowed_rowids(self.store, kinds, filters))
+        if mode == "keyword":
+            scored = [(rowid, score) for rowid, score in keyword]
+        elif mode == "semantic":
+            scored = list(semantic)
+        else:
+            fused = rrf([[r for r, _ in keyword], [r for r, _ in semantic]])
+            scored = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        keyword_rank = {rowid: i for i, (rowid, _) in enumerate(keyword, start=1)}
+        semantic_rank = {rowid: (i, s) for i, (rowid, s) in enumerate(semantic, start=1)}
+        return self._hits(scored[:limit], keyword_rank, semantic_rank)
+
+    def similar(self, ref: str, limit: int = 10, other_reports: bool = True,
+                filters: Optional[Filters] = None) -> list[Hit]:
+        """Items like the item ``REPORT_ID:ITEM_ID`` (by meaning), by default from other reports only."""
+        report_id, _, item_id = ref.rpartition(":")
+        row = self.store.conn.execute(
+            "SELECT rowid, kind, report_id FROM items WHERE report_id = ? AND item_id = ?",
+            (report_id, item_id)).fetchone()
+        if row is None:
+            raise QueryError(f"no item {ref!r}: give REPORT_ID:ITEM_ID as printed by `reportlens search --json`")
+        positions = {int(r): i for i, r in enumerate(self.index.rowids)}
+        if row[0] not in positions:
+            raise QueryError(f"item {ref!r} has no vector yet: run `reportlens run` or `reportlens themes` first")
+        vector = self.index.matrix[positions[row[0]]]
+        filters = filters or Filters()
+        allowed = _allowed_rowids(self.store, [row[1]], filters)
+        found = self.index.search(vector, limit * 5 + 50, [row[1]], allowed)
+        hits = self._hits([(r, s) for r, s in found if r != row[0]], {},
+                          {r: (i, s) for i, (r, s) in enumerate(found, start=1)})
+        if other_reports:
+            hits = [h for h in hits if h.report_id != report_id]
+        hits = hits[:limit]
+        for i, hit in enumerate(hits, start=1):
+            hit.rank = i
+        return hits
+
+    def _hits(self, scored: list[tuple[int, float]], keyword_rank: dict, semantic_rank: dict) -> list[Hit]:
+        if not scored:
+            return []
+        rowids = [r for r, _ in scored]
+        marks = ",".join("?" * len(rowids))
+        rows = {r["rowid"]: r for r in self.store.conn.execute(
+            f"""SELECT i.rowid, i.kind, i.report_id, i.item_id, i.text, i.detail, i.start, i.end, i.data,
+                       r.title, r.studied_regions, r.target_region, t.label AS theme
+                FROM items i JOIN reports r ON r.id = i.report_id
+                LEFT JOIN practice_themes pt ON pt.report_id = i.report_id AND pt.item_id = i.item_id
+                LEFT JOIN themes t ON t.id = pt.theme_id
+                WHERE i.rowid IN ({marks})""", rowids)}
+        hits = []
+        for rank, (rowid, score) in enumerate(scored, start=1):
+            r = rows[rowid]
+            item_region = json.loads(r["data"]).get("region")
+            regions = [item_region] if item_region else json.loads(r["studied_regions"])[:3]
+            sem = semantic_rank.get(rowid)
+            hits.append(Hit(rank=rank, score=score, kind=r["kind"], report_id=r["report_id"], item_id=r["item_id"],
+                            text=r["text"], detail=r["detail"], span=(r["start"], r["end"]),
+                            report_title=r["title"], regions=regions, theme=r["theme"],
+                            keyword_rank=keyword_rank.get(rowid), semantic_rank=sem[0] if sem else None,
+                            semantic_score=sem[1] if sem else None))
+        return hits

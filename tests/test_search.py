@@ -1,0 +1,153 @@
+"""Search: query sanitising, BM25 keyword ranking, semantic ranking, fusion, filters, similar items."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+
+from pipeline.records import Analysis, Finding, Practice, Report
+from pipeline.search import Filters, QueryError, Searcher, fts_expression, query_terms, rrf
+from pipeline.store import Store
+from pipeline.vectors import embedding_text, index_items
+
+SYNONYMS = {"pilot": "demonstration", "pilots": "demonstration", "model": "demonstration",
+            "sites": "site", "site": "site", "cadres": "training", "train": "training", "courses": "training"}
+
+
+class BagOfWordsEmbedder:
+    """A deterministic stand-in for MiniLM: hashed bag of words with a few synonyms folded together."""
+
+    name = "bag-of-words-test"
+    dim = 64
+    corpus_relative = False
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                word = SYNONYMS.get(word, word)
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1)
+
+
+def report(rid, title, practices, regions=("Zhejiang",), rtype="investigation report", findings=()):
+    text = " ".join(practices + list(findings)) + " padding" * 10
+    items, pos = [], 0
+    for i, p in enumerate(practices, start=1):
+        start = text.index(p, pos)
+        items.append(Practice(id=f"P{i}", text=p, span=(start, start + len(p))))
+        pos = start + len(p)
+    finds = [Finding(id=f"N{i}", text=f, span=(text.index(f), text.index(f) + len(f)))
+             for i, f in enumerate(findings, start=1)]
+    return Analysis(report=Report(id=rid, source=f"{rid}.txt", title=title, language="en", text=text,
+                                  studied_regions=list(regions), report_type=rtype),
+                    practices=items, findings=finds)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.db") as s:
+        s.save(report("r1", "Zhejiang visit", ["Build demonstration sites for party building",
+                                               "Train branch secretaries at the party school"],
+                      findings=["Clear targets make demonstration work effective"]), "v")
+        s.save(report("r2", "Jiangsu visit", ["Set up pilot sites in industrial parks",
+                                              "Publish annual plans with measurable targets"],
+                      regions=("Jiangsu",)), "v")
+        s.save(report("r3", "GAO audit", ["Share tax data between agencies",
+                                          "Run training courses for cadres"],
+                      regions=("United States",), rtype="audit report"), "v")
+        index_items(s, BagOfWordsEmbedder())
+        yield s
+
+
+@pytest.mark.parametrize("query", ['"', "*", "NEAR", "a AND (b", 'sites" OR "x', "demo*", "NOT", "-", "^x"])
+def test_hostile_queries_never_raise_sql_errors(store, query):
+    searcher = Searcher(store, BagOfWordsEmbedder())
+    try:
+        hits = searcher.search(query, mode="keyword")
+    except QueryError as exc:
+        assert "no words" in str(exc)
+    else:
+        assert isinstance(hits, list)
+
+
+def test_fts_expression_quotes_every_word():
+    assert fts_expression('sites* NEAR "party"') == '"sites" OR "near" OR "party"'
+    assert query_terms("Sites sites SITES") == ["sites"]
+    with pytest.raises(QueryError):
+        fts_expression("?!  ...")
+
+
+def test_keyword_ranking_puts_the_best_match_first(store):
+    hits = Searcher(store, BagOfWordsEmbedder()).search("demonstration sites", mode="keyword")
+    assert hits[0].text == "Build demonstration sites for party building"
+    assert hits[0].keyword_rank == 1 and hits[0].kind == "practices"
+    assert all(h.kind == "practices" for h in hits)  # the finding mentioning demonstration is not a practice
+
+
+def test_semantic_finds_a_paraphrase_without_shared_words(store):
+    hits = Searcher(store, BagOfWordsEmbedder()).search("model", mode="semantic", limit=3)
+    assert {h.report_id for h in hits[:2]} == {"r1", "r2"}
+    assert Searcher(store, BagOfWordsEmbedder()).search("model", mode="keyword") == []
+
+
+def test_hybrid_fuses_both_rankings(store):
+    hits = Searcher(store, BagOfWordsEmbedder()).search("pilot sites parks", mode="hybrid", limit=5)
+    top = hits[0]
+    assert top.text == "Set up pilot sites in industrial parks"
+    assert top.keyword_rank is not None and top.semantic_rank is not None
+    assert hits[0].score >= hits[-1].score
+
+
+def test_rrf():
+    fused = rrf([[1, 2, 3], [3, 1]])
+    assert max(fused, key=fused.get) == 1
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+
+
+@pytest.mark.parametrize("filters,expected", [
+    (Filters(region="Jiangsu"), {"r2"}),
+    (Filters(report="GAO"), {"r3"}),
+    (Filters(report_type="audit"), {"r3"}),
+    (Filters(region="Nowhere"), set()),
+])
+def test_filters(store, filters, expected):
+    for mode in ("keyword", "semantic", "hybrid"):
+        hits = Searcher(store, BagOfWordsEmbedder()).search("sites training targets data", mode=mode,
+                                                            filters=filters, limit=20)
+        assert {h.report_id for h in hits} == expected, mode
+
+
+def test_theme_filter(store):
+    store.replace_themes([{"id": "T1", "label": "training · party school"}],
+                         {("r1", "P2"): "T1", ("r3", "P2"): "T1"})
+    hits = Searcher(store, BagOfWordsEmbedder()).search("training", filters=Filters(theme="training"))
+    assert {(h.report_id, h.item_id) for h in hits} == {("r1", "P2"), ("r3", "P2")}
+    assert hits[0].theme == "training · party school"
+
+
+def test_other_kinds(store):
+    hits = Searcher(store, BagOfWordsEmbedder()).search("targets", kinds=["findings"], mode="keyword")
+    assert [h.item_id for h in hits] == ["N1"]
+
+
+def test_similar_returns_items_from_other_reports(store):
+    hits = Searcher(store, BagOfWordsEmbedder()).similar("r1:P1", limit=2)
+    assert hits and all(h.report_id != "r1" for h in hits)
+    assert hits[0].ref == "r2:P1"
+    with pytest.raises(QueryError):
+        Searcher(store, BagOfWordsEmbedder()).similar("r1:P99")
+
+
+def test_hits_carry_provenance(store):
+    hit = Searcher(store, BagOfWordsEmbedder()).search("party school", mode="keyword")[0]
+    text = store.load(hit.report_id).report.text
+    assert text[hit.span[0]:hit.span[1]] == hit.text
+
+
+def test_embedding_text_is_bounded():
+    assert embedding_text("Build sites", "In every county.") == "Build sites. In every county."
+    assert len(embedding_text("x" * 1000, "y")) == 400
