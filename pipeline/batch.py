@@ -35,6 +35,7 @@ class FileOutcome:
 class RunSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    themes: Optional[object] = None  # corpus.ThemeRefresh when the corpus stages ran
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -143,6 +144,10 @@ def run(
                 counts={k: len(getattr(analysis, k)) for k in
                         ("figures", "stages", "practices", "findings", "recommendations")},
             ))
+        if analyze and (summary.count("new") or summary.count("updated") or store.unthemed_practices()):
+            from .corpus import index_and_theme
+
+            summary.themes = index_and_theme(store)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -248,6 +248,112 @@ def schema(
         sys.stdout.write(schema_text())
 
 
+@app.command()
+def themes(
+    db: Path = DbOption,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Re-cluster every practice instead of assigning new ones."),
+    n_themes: Optional[int] = typer.Option(None, "--themes", min=1, help="Number of discovered themes (default: automatic)."),
+    top: int = typer.Option(3, "--top", min=0, help="Practices shown per theme."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per theme."),
+) -> None:
+    """List the themes of practices across all stored reports (updating them first when needed)."""
+    from .corpus import index_and_theme, refresh_themes, theme_listing
+    from .extract import CODEBOOK_PATH
+
+    store = _open_store(db)
+    try:
+        if rebuild or n_themes is not None:
+            refresh_themes(store, rebuild=True, n_themes=n_themes, codebook_path=CODEBOOK_PATH)
+        elif store.unthemed_practices():
+            index_and_theme(store)
+        listing = theme_listing(store, top)
+    finally:
+        store.close()
+    if as_json:
+        for theme in listing:
+            sys.stdout.write(json.dumps(theme, ensure_ascii=False) + "\n")
+        return
+    if not listing:
+        _stderr().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
+        return
+    from rich.console import Console
+
+    from .render import themes_table
+
+    Console().print(themes_table(listing))
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for, in plain words.", show_default=False),
+    db: Path = DbOption,
+    kind: str = typer.Option("practices", "--kind", "-k",
+                             help="practices, findings, recommendations, figures, stages, or all."),
+    mode: str = typer.Option("hybrid", "--mode", "-m", help="keyword (BM25), semantic (MiniLM) or hybrid (RRF)."),
+    region: Optional[str] = typer.Option(None, "--region", help="Only reports or items about this region."),
+    theme: Optional[str] = typer.Option(None, "--theme", help="Only practices of this theme (id or label words)."),
+    report: Optional[str] = typer.Option(None, "--report", help="Only this report (id prefix or title words)."),
+    report_type: Optional[str] = typer.Option(None, "--type", help="Only reports of this type, e.g. audit."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, with ids, scores and span."),
+) -> None:
+    """Search the extracted practices (or other items) of every stored report, by keyword and meaning."""
+    from .search import KINDS, Filters, QueryError, Searcher
+
+    kinds = list(KINDS) if kind == "all" else [kind]
+    if any(k not in KINDS for k in kinds):
+        raise typer.BadParameter(f"use one of {', '.join(KINDS)} or all", param_hint="--kind")
+    if mode not in ("keyword", "semantic", "hybrid"):
+        raise typer.BadParameter("use keyword, semantic or hybrid", param_hint="--mode")
+    store = _open_store(db)
+    try:
+        hits = Searcher(store).search(query, kinds=kinds, mode=mode, limit=limit,
+                                      filters=Filters(region=region, theme=theme, report=report,
+                                                      report_type=report_type))
+    except QueryError as exc:
+        raise _fail(str(exc))
+    finally:
+        store.close()
+    _print_hits(hits, query, as_json)
+
+
+@app.command()
+def similar(
+    item: str = typer.Argument(..., help="REPORT_ID:ITEM_ID of a practice (as `search --json` prints it).",
+                               show_default=False),
+    db: Path = DbOption,
+    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
+    same_report: bool = typer.Option(False, "--same-report", help="Include items of the same report."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit."),
+) -> None:
+    """Practices from other reports that resemble this one: who else did something like it."""
+    from .search import QueryError, Searcher
+
+    store = _open_store(db)
+    try:
+        hits = Searcher(store).similar(item, limit=limit, other_reports=not same_report)
+    except QueryError as exc:
+        raise _fail(str(exc))
+    finally:
+        store.close()
+    _print_hits(hits, "", as_json)
+
+
+def _print_hits(hits, query: str, as_json: bool) -> None:
+    if as_json:
+        for hit in hits:
+            sys.stdout.write(json.dumps(hit.as_dict(), ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+
+    from .render import hits_table
+
+    if not hits:
+        _stderr().print("no results")
+        return
+    Console().print(hits_table(hits, query))
+
+
 def _load_report(db: Path, report_id: str):
     store = _open_store(db)
     try:

@@ -13,6 +13,8 @@ from pathlib import Path
 from .records import Analysis, Report
 
 PACKAGE_DIR = Path(__file__).parent
+# The user-editable codebook of named themes (see README); absent in an installed copy without it.
+CODEBOOK_PATH = PACKAGE_DIR.parent / "models" / "codebook.json"
 
 
 @lru_cache(maxsize=1)
@@ -29,16 +31,23 @@ def analysis_version() -> str:
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
-def analyze_report(report: Report) -> Analysis:
-    """Every extraction stage over one ingested report."""
+def analyze_report(report: Report, *, embedder=None, with_summary: bool = True,
+                   with_themes: bool = False) -> Analysis:
+    """Every extraction stage over one ingested report.
+
+    ``with_themes`` groups the report's own practices into themes (what `reportlens analyze` shows for a
+    single file; the batch job themes practices across all stored reports instead). ``embedder`` serves
+    the themes and the summary's abstract; by default the process's default embedder (MiniLM).
+    """
     from .figures import extract_figures
     from .metadata import describe_report
     from .structure import extract_structure
+    from .summarize import summarize
 
     described = describe_report(report)
     report = report.model_copy(update={k: v for k, v in described.items() if v not in (None, [], "")})
     structure = extract_structure(report)
-    return Analysis(
+    analysis = Analysis(
         report=report,
         figures=extract_figures(report),
         stages=structure.stages,
@@ -46,10 +55,37 @@ def analyze_report(report: Report) -> Analysis:
         findings=structure.findings,
         recommendations=structure.recommendations,
     )
+    if (with_summary or with_themes) and embedder is None:
+        from .embed import default_embedder
+
+        embedder = default_embedder()
+    if with_themes and analysis.practices:
+        theme_practices(analysis, embedder)
+    if with_summary:
+        analysis.summary = summarize(analysis, embedder)
+    return analysis
+
+
+def theme_practices(analysis: Analysis, embedder) -> None:
+    """Group one report's practices into themes (codebook first), setting each practice's theme."""
+    from .themes import ThemeInput, build_themes, embedding_text, load_codebook
+
+    items = [ThemeInput(id=p.id, report_id=analysis.report.id, text=p.text, detail=p.detail, region=p.region)
+             for p in analysis.practices]
+    if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
+        embedder.fit([embedding_text(i) for i in items])
+    codebook = load_codebook(CODEBOOK_PATH) if CODEBOOK_PATH.exists() else None
+    vectors = embedder.embed([embedding_text(i) for i in items])
+    themes = build_themes(items, vectors, codebook=codebook, embedder=embedder)
+    by_member = {m: t for t in themes for m in t.members}
+    for practice in analysis.practices:
+        theme = by_member.get(practice.id)
+        if theme is not None:
+            practice.theme_id, practice.theme = theme.id, theme.label
 
 
 def analyze_file(path: str | Path) -> Analysis:
     """Ingest one file and run every stage on it, without touching any store."""
     from .ingest import ingest_file
 
-    return analyze_report(ingest_file(Path(path)))
+    return analyze_report(ingest_file(Path(path)), with_themes=True)

@@ -156,3 +156,50 @@ def summary_markdown(analysis: Analysis) -> str:
                   for l in s.lessons]
         lines.append("")
     return "\n".join(lines)
+
+
+def hits_table(hits, query: str):
+    """Search hits as a table, the query's words highlighted in each item."""
+    import re
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from .search import query_terms
+
+    terms = [t for t in query_terms(query) if len(t) > 2]
+    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE) if terms else None
+    table = Table(show_lines=False)
+    for column, style in (("#", "dim"), ("item", ""), ("report", "cyan"), ("region", ""), ("theme", "magenta")):
+        table.add_column(column, style=style or None, overflow="fold")
+    for hit in hits:
+        item = Text(hit.text)
+        if pattern:
+            item.highlight_regex(pattern, style="bold yellow")
+        item.append(f"\n{hit.report_id[:8]}:{hit.item_id} [{hit.span[0]}–{hit.span[1]}]", style="dim")
+        table.add_row(str(hit.rank), item, hit.report_title, ", ".join(hit.regions), hit.theme or "")
+    return table
+
+
+def themes_table(listing: list[dict]):
+    """Themes with size, reports, regions and their most typical practices."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True)
+    for column in ("theme", "size", "reports", "regions", "typical practices"):
+        table.add_column(column, overflow="fold")
+    for theme in listing:
+        label = Text(theme["label"], style="bold")
+        if theme.get("codebook"):
+            label.append("\ncodebook", style="dim")
+        label.append(f"\n{theme['id']}", style="dim")
+        practices = Text()
+        for i, p in enumerate(theme["practices"]):
+            if i:
+                practices.append("\n")
+            practices.append(f"• {p['text']}")
+            practices.append(f"  ({p['report'][:40]}{', ' + p['region'] if p.get('region') else ''})", style="dim")
+        table.add_row(label, str(theme["size"]), str(len(theme["reports"])), ", ".join(theme["regions"][:4]),
+                      practices)
+    return table

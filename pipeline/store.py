@@ -224,7 +224,10 @@ class Store:
                 rows = []
                 for kind in ITEM_KINDS:
                     for i, item in enumerate(getattr(analysis, kind)):
-                        rows.append((report.id, kind, item.id, i, item.text, getattr(item, "detail", "") or "",
+                        # items without a detail of their own (figures, stages) are found by their sentence
+                        detail = getattr(item, "detail", None)
+                        detail = item.sentence if detail is None else detail
+                        rows.append((report.id, kind, item.id, i, item.text, detail or "",
                                      item.span[0], item.span[1], item.model_dump_json()))
                 self.conn.executemany(
                     """INSERT INTO items (report_id, kind, item_id, ord, text, detail, start, end, data)

@@ -1,0 +1,133 @@
+"""Corpus-level stages over the whole store: item vectors for search, themes across reports, and the
+theme listing. They run after a batch (``batch.run``) and from `reportlens themes`.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+
+def index_and_theme(store, embedder=None) -> "ThemeRefresh":
+    """The corpus-level stages after a batch: item vectors for search, then themes."""
+    from .embed import default_embedder
+    from .extract import CODEBOOK_PATH
+    from .vectors import index_items
+
+    embedder = embedder or default_embedder()
+    if not getattr(embedder, "corpus_relative", False):
+        index_items(store, embedder)
+    return refresh_themes(store, embedder=embedder, codebook_path=CODEBOOK_PATH)
+
+
+@dataclass
+class ThemeRefresh:
+    """What a themes pass did: rebuilt every theme, or assigned new practices to the existing ones."""
+
+    rebuilt: bool
+    themes: int
+    assigned: int
+    practices: int
+    seconds: float = 0.0
+
+
+# Above this share of practices without a theme, incremental assignment gives way to a rebuild.
+MAX_UNTHEMED_SHARE = 0.10
+
+
+def refresh_themes(
+    store,
+    *,
+    rebuild: bool = False,
+    n_themes: Optional[int] = None,
+    embedder=None,
+    codebook_path: Optional[Path] = None,
+) -> ThemeRefresh:
+    """Bring the store's themes up to date: assign new practices to existing themes, or re-cluster all.
+
+    Re-clusters when asked (``rebuild``, ``n_themes``), when there are no themes yet, or when too many
+    practices fit no existing theme. Embeddings come from the store's cache where it has them.
+    """
+    from .embed import default_embedder
+    from .themes import Theme, ThemeInput, assign_to_themes, build_themes, embedding_text, load_codebook
+    from .vectors import embed_cached
+
+    started = time.perf_counter()
+    embedder = embedder or default_embedder()
+    items = [ThemeInput(id=f"{rid}:{p['id']}", report_id=rid, text=p["text"], detail=p.get("detail") or "",
+                        region=p.get("region"), report_title=title)
+             for rid, title, p in store.practices()]
+    if not items:
+        store.replace_themes([], {})
+        return ThemeRefresh(True, 0, 0, 0, time.perf_counter() - started)
+    if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
+        embedder.fit([embedding_text(i) for i in items])
+    existing = [Theme.model_validate(t) for t in store.themes()]
+    if existing and not rebuild and n_themes is None:
+        unthemed = store.unthemed_practices()
+        new = [i for i in items if (i.report_id, i.id.split(":", 1)[1]) in unthemed]
+        if not new:
+            return ThemeRefresh(False, len(existing), 0, len(items), time.perf_counter() - started)
+        vectors = embed_cached(store, [embedding_text(i) for i in new], embedder)
+        assigned = assign_to_themes(new, vectors, existing, embedder_name=embedder.name)
+        missing = sum(1 for t in assigned.values() if t is None)
+        if missing <= MAX_UNTHEMED_SHARE * len(items):
+            store.assign_themes({_item_key(i): assigned[i.id] for i in new})
+            return ThemeRefresh(False, len(existing), len(new) - missing, len(items), time.perf_counter() - started)
+    vectors = embed_cached(store, [embedding_text(i) for i in items], embedder)
+    codebook = load_codebook(codebook_path) if codebook_path and Path(codebook_path).exists() else None
+    themes = build_themes(items, vectors, n_themes=n_themes, codebook=codebook, embedder=embedder)
+    by_id = {i.id: i for i in items}
+    store.replace_themes([t.model_dump() for t in themes],
+                         {_item_key(by_id[m]): t.id for t in themes for m in t.members})
+    return ThemeRefresh(True, len(themes), len(items), len(items), time.perf_counter() - started)
+
+
+def _item_key(item) -> tuple[str, str]:
+    return item.report_id, item.id.split(":", 1)[1]
+
+
+def theme_listing(store, top: int) -> list[dict]:
+    """Themes with their current size, reports, regions and most typical practices."""
+    members: dict[str, list] = {}
+    for row in store.conn.execute(
+            """SELECT pt.theme_id, i.report_id, i.item_id, i.text, r.title, r.studied_regions,
+                      json_extract(i.data, '$.region'), i.rowid FROM practice_themes pt
+               JOIN items i ON i.report_id = pt.report_id AND i.item_id = pt.item_id AND i.kind = 'practices'
+               JOIN reports r ON r.id = i.report_id ORDER BY pt.theme_id, i.report_id, i.ord"""):
+        members.setdefault(row[0], []).append(row)
+    listing = []
+    for theme in store.themes():
+        rows = members.get(theme["id"], [])
+        regions = sorted({row[6] or (json.loads(row[5]) or [""])[0] for row in rows} - {""})
+        listing.append({
+            "id": theme["id"], "label": theme["label"], "codebook": theme.get("codebook"),
+            "key_phrases": theme.get("key_phrases", []), "size": len(rows),
+            "reports": sorted({row[1] for row in rows}), "regions": regions,
+            "practices": [{"id": f"{row[1]}:{row[2]}", "text": row[3], "report": row[4],
+                           "region": row[6] or ((json.loads(row[5]) or [None])[0])}
+                          for row in _typical(rows, theme, store)[:top]],
+        })
+    return listing
+
+
+def _typical(rows: list, theme: dict, store) -> list:
+    """Members nearest the theme's centroid first (stored order for members without a vector)."""
+    centroid = theme.get("centroid")
+    if not centroid or not rows:
+        return rows
+    import numpy as np
+
+    from .embed import default_embedder
+
+    model = default_embedder().name
+    marks = ",".join("?" * len(rows))
+    vectors = {rowid: np.frombuffer(blob, dtype=np.float32) for rowid, blob in store.conn.execute(
+        f"SELECT item_rowid, vector FROM item_vectors WHERE model = ? AND item_rowid IN ({marks})",
+        [model, *(row[7] for row in rows)])}
+    center = np.asarray(centroid, dtype=np.float32)
+    if not vectors or len(next(iter(vectors.values()))) != len(center):
+        return rows
+    return sorted(rows, key=lambda row: -float(vectors[row[7]] @ center) if row[7] in vectors else 0.0)
