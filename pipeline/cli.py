@@ -354,6 +354,25 @@ def _print_hits(hits, query: str, as_json: bool) -> None:
     Console().print(hits_table(hits, query))
 
 
+@app.command()
+def doctor(db: Path = DbOption) -> None:
+    """Check the installation: packages, models load offline, SQLite FTS5, and the store."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .doctor import run_checks
+
+    checks = run_checks(db)
+    table = Table()
+    for column in ("check", "", "detail", "s"):
+        table.add_column(column, overflow="fold")
+    for c in checks:
+        table.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]FAIL[/red]", c.detail, f"{c.seconds:.1f}")
+    Console().print(table)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
 def _load_report(db: Path, report_id: str):
     store = _open_store(db)
     try:
