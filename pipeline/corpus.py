@@ -64,8 +64,11 @@ def refresh_themes(
         return ThemeRefresh(True, 0, 0, 0, time.perf_counter() - started)
     if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
         embedder.fit([embedding_text(i) for i in items])
-    existing = [Theme.model_validate(t) for t in store.themes()]
-    if existing and not rebuild and n_themes is None:
+    stored = store.themes()
+    # Centroids live in one embedder's space: themes made by another embedder are rebuilt.
+    same_space = all(t.get("embedder") == embedder.name for t in stored)
+    existing = [Theme.model_validate({k: v for k, v in t.items() if k != "embedder"}) for t in stored]
+    if existing and same_space and not rebuild and n_themes is None:
         unthemed = store.unthemed_practices()
         new = [i for i in items if (i.report_id, i.id.split(":", 1)[1]) in unthemed]
         if not new:
@@ -80,7 +83,7 @@ def refresh_themes(
     codebook = load_codebook(codebook_path) if codebook_path and Path(codebook_path).exists() else None
     themes = build_themes(items, vectors, n_themes=n_themes, codebook=codebook, embedder=embedder)
     by_id = {i.id: i for i in items}
-    store.replace_themes([t.model_dump() for t in themes],
+    store.replace_themes([{**t.model_dump(), "embedder": embedder.name} for t in themes],
                          {_item_key(by_id[m]): t.id for t in themes for m in t.members})
     return ThemeRefresh(True, len(themes), len(items), len(items), time.perf_counter() - started)
 

@@ -53,6 +53,24 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
+ITEM_TEXT_MAX_CHARS = 300
+
+
+def item_text(text: str, detail: str = "", max_chars: int = ITEM_TEXT_MAX_CHARS) -> str:
+    """What gets embedded for an extracted item: ``"headline. detail"``, cut at a word boundary.
+
+    Themes and search embed items through this one function, so they share cached vectors.
+    """
+    head = normalize_text(text).rstrip(" .;:")
+    detail = normalize_text(detail or "")
+    joined = f"{head}. {detail}" if detail else head
+    if len(joined) <= max_chars:
+        return joined
+    cut = joined[:max_chars]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:")
+
+
 def text_key(text: str, embedder_name: str | None = None) -> str:
     """sha256 hex of the normalised text, for caching embeddings.
 

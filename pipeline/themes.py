@@ -36,13 +36,13 @@ from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 import numpy as np
 from pydantic import Field
 
-from pipeline.embed import MINILM_NAME, Embedder, default_embedder, normalize_text, unit_rows
+from pipeline.embed import ITEM_TEXT_MAX_CHARS, MINILM_NAME, Embedder, default_embedder, item_text, normalize_text, unit_rows
 from pipeline.records import Record
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc, Token
 
-EMBED_TEXT_MAX_CHARS = 300
+EMBED_TEXT_MAX_CHARS = ITEM_TEXT_MAX_CHARS
 MAX_LINKAGE_ITEMS = 3000
 DEFAULT_MAX_THEMES = 60
 LABEL_SAMPLE_PER_THEME = 50
@@ -110,14 +110,7 @@ class Theme(Record):
 
 def embedding_text(item: ThemeInput, max_chars: int = EMBED_TEXT_MAX_CHARS) -> str:
     """What gets embedded for a practice: ``"headline. detail"``, cut at a word boundary."""
-    head = normalize_text(item.text).rstrip(" .;:")
-    detail = normalize_text(item.detail)
-    text = f"{head}. {detail}" if detail else head
-    if len(text) <= max_chars:
-        return text
-    cut = text[:max_chars]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:")
+    return item_text(item.text, item.detail, max_chars)
 
 
 def codebook_text(entry: CodebookEntry) -> str:

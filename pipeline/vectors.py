@@ -14,15 +14,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .embed import Embedder
     from .store import Store
 
-EMBED_CHARS = 400
-
-
 def embedding_text(text: str, detail: str = "") -> str:
-    """Headline plus the start of the detail: enough context to place an item, bounded in length."""
-    text = (text or "").strip()
-    detail = (detail or "").strip()
-    joined = f"{text}. {detail}" if detail and not text.endswith((".", "。")) else f"{text} {detail}"
-    return joined.strip()[:EMBED_CHARS]
+    """Headline plus the start of the detail (the same text themes embed, so vectors are shared)."""
+    from .embed import item_text
+
+    return item_text(text, detail)
 
 
 def embed_cached(store: "Store", texts: Sequence[str], embedder: "Embedder") -> np.ndarray:

@@ -149,5 +149,5 @@ def test_hits_carry_provenance(store):
 
 
 def test_embedding_text_is_bounded():
-    assert embedding_text("Build sites", "In every county.") == "Build sites. In every county."
-    assert len(embedding_text("x" * 1000, "y")) == 400
+    assert embedding_text("Build sites.", "In every county.") == "Build sites. In every county."
+    assert len(embedding_text("word " * 200, "y")) <= 300
