@@ -68,7 +68,9 @@ def refresh_themes(
     # Centroids live in one embedder's space: themes made by another embedder are rebuilt.
     same_space = all(t.get("embedder") == embedder.name for t in stored)
     existing = [Theme.model_validate({k: v for k, v in t.items() if k != "embedder"}) for t in stored]
-    if existing and same_space and not rebuild and n_themes is None:
+    # A TF-IDF space is refitted on every call, so old centroids are not comparable: always rebuild then.
+    incremental = same_space and not getattr(embedder, "corpus_relative", False)
+    if existing and incremental and not rebuild and n_themes is None:
         unthemed = store.unthemed_practices()
         new = [i for i in items if (i.report_id, i.id.split(":", 1)[1]) in unthemed]
         if not new:

@@ -1,0 +1,89 @@
+"""Corpus-level stages over the store: themes built once, new practices assigned, rebuilds, determinism."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.corpus import index_and_theme, refresh_themes, theme_listing
+from pipeline.store import Store
+
+from .test_search import BagOfWordsEmbedder, report
+
+TRAINING = ["Train branch secretaries at the party school", "Run training courses for party cadres",
+            "Send cadres to training classes at universities"]
+SITES = ["Build demonstration sites in every county", "Set up demonstration sites in industrial parks",
+         "Promote the experience of demonstration sites"]
+DATA = ["Share tax data between agencies", "Build a data sharing platform for agencies",
+        "Check data quality before sharing data"]
+
+
+def fill(store, order):
+    groups = {"t": TRAINING, "s": SITES, "d": DATA}
+    for key in order:
+        store.save(report(f"r{key}", f"Report {key}", groups[key]), "v")
+
+
+def test_themes_group_similar_practices_and_every_practice_gets_one(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        fill(store, "tsd")
+        result = refresh_themes(store, embedder=BagOfWordsEmbedder(), n_themes=3)
+        assert result.rebuilt and result.themes == 3
+        assert store.unthemed_practices() == set()
+        listing = theme_listing(store, top=3)
+        groups = sorted(sorted(p["text"] for p in t["practices"]) for t in listing)
+        assert groups == sorted(sorted(g) for g in (TRAINING, SITES, DATA))
+        assert all(t["size"] == 3 and len(t["reports"]) == 1 for t in listing)
+
+
+def test_same_practices_in_any_insertion_order_give_the_same_themes(tmp_path):
+    results = []
+    for i, order in enumerate(("tsd", "dts", "sdt")):
+        with Store(tmp_path / f"{i}.db") as store:
+            fill(store, order)
+            refresh_themes(store, embedder=BagOfWordsEmbedder())
+            results.append(sorted((t["id"], t["label"], tuple(t["members"])) for t in store.themes()))
+    assert results[0] == results[1] == results[2]
+
+
+def test_new_practices_join_existing_themes_without_a_rebuild(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        fill(store, "tsd")
+        refresh_themes(store, embedder=BagOfWordsEmbedder(), n_themes=3)
+        before = {t["id"] for t in store.themes()}
+        store.save(report("rnew", "New report", ["Train party cadres at the party school",
+                                                 "Share data between agencies"]), "v")
+        result = refresh_themes(store, embedder=BagOfWordsEmbedder())
+        assert not result.rebuilt and result.assigned == 2
+        assert {t["id"] for t in store.themes()} == before
+        loaded = store.load("rnew")
+        themes = {p.text: p.theme_id for p in loaded.practices}
+        training_theme = store.load("rt").practices[0].theme_id
+        assert themes["Train party cadres at the party school"] == training_theme
+        # nothing new: nothing to do
+        assert refresh_themes(store, embedder=BagOfWordsEmbedder()).assigned == 0
+
+
+def test_rebuild_on_request_and_when_the_embedder_changes(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        fill(store, "tsd")
+        refresh_themes(store, embedder=BagOfWordsEmbedder())
+        assert refresh_themes(store, embedder=BagOfWordsEmbedder(), rebuild=True).rebuilt
+
+        class Other(BagOfWordsEmbedder):
+            name = "another-model"
+
+        store.save(report("rnew", "New report", ["Train party cadres at the party school"]), "v")
+        assert refresh_themes(store, embedder=Other()).rebuilt
+
+
+def test_index_and_theme_gives_every_item_a_vector(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        fill(store, "ts")
+        index_and_theme(store, BagOfWordsEmbedder())
+        assert store.items_without_vectors(BagOfWordsEmbedder.name) == []
+        assert len(store.themes()) >= 2
+
+
+def test_empty_store_has_no_themes(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        result = refresh_themes(store, embedder=BagOfWordsEmbedder())
+        assert result.themes == 0 and store.themes() == []
