@@ -152,9 +152,15 @@ class Searcher:
     @property
     def embedder(self) -> "Embedder":
         if self._embedder is None:
-            from .embed import default_embedder
+            from .embed import MINILM_NAME, default_embedder
 
-            self._embedder = default_embedder()
+            chosen = default_embedder()
+            if chosen.name == MINILM_NAME:
+                # Same vector space, no torch import: a query is one short text.
+                from .encoder import NumpyMiniLM
+
+                chosen = NumpyMiniLM()
+            self._embedder = chosen
         return self._embedder
 
     @property
