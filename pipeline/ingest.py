@@ -915,7 +915,7 @@ def _is_substantial_title(text: str) -> bool:
     if len(stripped) > 300 or "http" in stripped[:30] or stripped.startswith(("来源", "Source:", "source:")):
         return False
     cjk = sum(is_cjk(ch) for ch in stripped)
-    return cjk >= 4 or len(re.findall(r"[A-Za-z]{2,}", stripped)) >= 3
+    return cjk >= 4 or len(re.findall(r"[A-Za-z]{2,}", stripped)) >= 2
 
 
 def _shorten(text: str, limit: int = 200) -> str:
