@@ -48,7 +48,9 @@ def refresh_themes(
     """Bring the store's themes up to date: assign new practices to existing themes, or re-cluster all.
 
     Re-clusters when asked (``rebuild``, ``n_themes``), when there are no themes yet, or when too many
-    practices fit no existing theme. Embeddings come from the store's cache where it has them.
+    practices fit no existing theme. Practices are themed per report language: the sentence encoder is
+    English, and mixing languages would split the corpus by language instead of by topic. The codebook
+    (English descriptions) applies to English practices. Embeddings come from the store's cache.
     """
     from .embed import default_embedder
     from .themes import Theme, ThemeInput, assign_to_themes, build_themes, embedding_text, load_codebook
@@ -56,9 +58,12 @@ def refresh_themes(
 
     started = time.perf_counter()
     embedder = embedder or default_embedder()
-    items = [ThemeInput(id=f"{rid}:{p['id']}", report_id=rid, text=p["text"], detail=p.get("detail") or "",
-                        region=p.get("region"), report_title=title)
-             for rid, title, p in store.practices()]
+    by_language: dict[str, list] = {}
+    for rid, title, language, p in store.practices():
+        by_language.setdefault(language, []).append(ThemeInput(
+            id=f"{rid}:{p['id']}", report_id=rid, text=p["text"], detail=p.get("detail") or "",
+            region=p.get("region"), report_title=title))
+    items = [i for group in by_language.values() for i in group]
     if not items:
         store.replace_themes([], {})
         return ThemeRefresh(True, 0, 0, 0, time.perf_counter() - started)
@@ -67,27 +72,44 @@ def refresh_themes(
     stored = store.themes()
     # Centroids live in one embedder's space: themes made by another embedder are rebuilt.
     same_space = all(t.get("embedder") == embedder.name for t in stored)
-    existing = [Theme.model_validate({k: v for k, v in t.items() if k != "embedder"}) for t in stored]
     # A TF-IDF space is refitted on every call, so old centroids are not comparable: always rebuild then.
     incremental = same_space and not getattr(embedder, "corpus_relative", False)
-    if existing and incremental and not rebuild and n_themes is None:
+    if stored and incremental and not rebuild and n_themes is None:
         unthemed = store.unthemed_practices()
-        new = [i for i in items if (i.report_id, i.id.split(":", 1)[1]) in unthemed]
-        if not new:
-            return ThemeRefresh(False, len(existing), 0, len(items), time.perf_counter() - started)
-        vectors = embed_cached(store, [embedding_text(i) for i in new], embedder)
-        assigned = assign_to_themes(new, vectors, existing, embedder_name=embedder.name)
-        missing = sum(1 for t in assigned.values() if t is None)
+        assignments: dict[tuple[str, str], Optional[str]] = {}
+        for language, group in by_language.items():
+            new = [i for i in group if _item_key(i) in unthemed]
+            if not new:
+                continue
+            existing = [Theme.model_validate(_theme_fields(t)) for t in stored if t.get("language") == language]
+            vectors = embed_cached(store, [embedding_text(i) for i in new], embedder)
+            assigned = assign_to_themes(new, vectors, existing, embedder_name=embedder.name)
+            assignments.update({_item_key(i): assigned[i.id] for i in new})
+        missing = sum(1 for t in assignments.values() if t is None)
         if missing <= MAX_UNTHEMED_SHARE * len(items):
-            store.assign_themes({_item_key(i): assigned[i.id] for i in new})
-            return ThemeRefresh(False, len(existing), len(new) - missing, len(items), time.perf_counter() - started)
-    vectors = embed_cached(store, [embedding_text(i) for i in items], embedder)
+            store.assign_themes(assignments)
+            return ThemeRefresh(False, len(stored), len(assignments) - missing, len(items),
+                                time.perf_counter() - started)
     codebook = load_codebook(codebook_path) if codebook_path and Path(codebook_path).exists() else None
-    themes = build_themes(items, vectors, n_themes=n_themes, codebook=codebook, embedder=embedder)
-    by_id = {i.id: i for i in items}
-    store.replace_themes([{**t.model_dump(), "embedder": embedder.name} for t in themes],
-                         {_item_key(by_id[m]): t.id for t in themes for m in t.members})
+    themes: list[dict] = []
+    members: dict[tuple[str, str], str] = {}
+    for language in sorted(by_language):
+        group = by_language[language]
+        vectors = embed_cached(store, [embedding_text(i) for i in group], embedder)
+        built = build_themes(group, vectors, n_themes=min(n_themes, len(group)) if n_themes else None,
+                             codebook=codebook if language == "en" else None, embedder=embedder)
+        by_id = {i.id: i for i in group}
+        for theme in built:
+            themes.append({**theme.model_dump(), "embedder": embedder.name, "language": language})
+            members.update({_item_key(by_id[m]): theme.id for m in theme.members})
+    themes.sort(key=lambda t: (t["codebook"] is None, -t["size"], t["id"]))
+    store.replace_themes(themes, members)
     return ThemeRefresh(True, len(themes), len(items), len(items), time.perf_counter() - started)
+
+
+def _theme_fields(stored: dict) -> dict:
+    """A stored theme without the store's own keys, as `themes.Theme` takes it."""
+    return {k: v for k, v in stored.items() if k not in ("embedder", "language")}
 
 
 def _item_key(item) -> tuple[str, str]:

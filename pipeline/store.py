@@ -379,12 +379,12 @@ class Store:
         kinds = np.array([r[2] for r in rows], dtype=object)
         return rowids, matrix, kinds
 
-    def practices(self) -> Iterator[tuple[str, str, dict]]:
-        """(report id, report title, practice record as a dict) for every stored practice."""
+    def practices(self) -> Iterator[tuple[str, str, str, dict]]:
+        """(report id, report title, report language, practice record as a dict) for every practice."""
         for row in self.conn.execute(
-                """SELECT i.report_id, r.title, i.data FROM items i JOIN reports r ON r.id = i.report_id
+                """SELECT i.report_id, r.title, r.language, i.data FROM items i JOIN reports r ON r.id = i.report_id
                    WHERE i.kind = 'practices' ORDER BY i.report_id, i.ord"""):
-            yield row[0], row[1], json.loads(row[2])
+            yield row[0], row[1], row[2], json.loads(row[3])
 
     def replace_themes(self, themes: list[dict], assignments: dict[tuple[str, str], Optional[str]]) -> None:
         """Store a new set of themes and every practice's theme, in one transaction."""

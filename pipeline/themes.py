@@ -562,8 +562,16 @@ def _headline_chars(item: ThemeInput) -> int:
     return len(normalize_text(item.text).rstrip(" .;:")) + 1
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def _fallback_label(item: ThemeInput) -> str:
-    words = normalize_text(item.text).split()
+    """The headline of the theme's most typical practice, cut short (its first clause for Chinese)."""
+    text = normalize_text(item.text)
+    if _CJK.search(text[:20]):
+        clause = re.split(r"[，。；：、,;:]", text, maxsplit=1)[0]
+        return clause[:20]
+    words = text.split()
     return " ".join(words[:8]).rstrip(" ,;:.").lower()
 
 
@@ -575,12 +583,16 @@ def _make_themes(
     for group, phrases in zip(groups, phrase_lists):
         member_items = [items[i] for i in group.members]
         centroid = unit_rows(vectors[group.members].sum(axis=0, keepdims=True))[0]
+        typical = items[_representatives(vectors, group.members, 1)[0]]
+        if _CJK.search(typical.text[:20]):
+            # noun chunks come from the English parser: for Chinese, name the theme by its typical practice
+            phrases = []
         if group.codebook is not None:
             label = group.codebook
         elif phrases:
             label = label_from_phrases(phrases)
         else:
-            label = _fallback_label(member_items[0])
+            label = _fallback_label(typical)
         themes.append(
             Theme(
                 id=theme_id([m.id for m in member_items], group.codebook),
