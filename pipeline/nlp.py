@@ -43,7 +43,7 @@ def sentencizer() -> "Language":
     return nlp
 
 
-_CJK_SENTENCE_END = re.compile(r"[^。！？；!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
+_CJK_SENTENCE_END = re.compile(r"[^。！？；!?\n]*(?:[。！？；!?]+[”’」』）)]*|\n|$)")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None, language: str = "en") -> list[tuple[int, int]]:

@@ -78,3 +78,12 @@ def test_no_lessons_without_a_target_region():
     analysis = Analysis(report=report, findings=[Finding(id="N1", text="f", span=(0, 1))])
     assert summarize(analysis).lessons == []
     assert practice_tree(analysis) == []
+
+
+def test_chinese_sentences_lose_no_text():
+    from pipeline.nlp import sentence_spans
+
+    text = "粮食产量首次跃上1.4万亿斤；高技术制造业增长8.9%。新能源汽车年产量突破1300万辆"
+    spans = sentence_spans(text, language="zh")
+    assert "".join(text[s:e] for s, e in spans) == text
+    assert len(spans) == 3
