@@ -585,6 +585,9 @@ def practice_id(out: Structure, parent_id: Optional[str]) -> str:
     return f"P{n}" if parent_id is None else f"{parent_id}.{n}"
 
 
+WORDY = re.compile(r"[^\W\d_]{3,}|[\u3400-\u9fff]{2,}")
+
+
 def _add_practices(out: Structure, text: str, forest: list[EnumItem], language: str, group: Optional[str],
                    under: Optional[str] = None, places: list[str] = ()) -> None:
     """Practices of an enumeration; ``under`` is the practice a heading states when the list sits in its body."""
@@ -595,11 +598,11 @@ def _add_practices(out: Structure, text: str, forest: list[EnumItem], language: 
     for item, level, parent in walk(forest):
         parent_id = ids.get(id(parent)) if parent is not None else under
         level += offset
+        (hs, he), (ds, de) = split_headline(text, item, language)
+        if he <= hs or not WORDY.search(text[hs:he]):
+            continue  # no headline, or one without words (a citation fragment such as "-1")
         pid = practice_id(out, parent_id)
         ids[id(item)] = pid
-        (hs, he), (ds, de) = split_headline(text, item, language)
-        if he <= hs:
-            continue
         # a child's detail is its own text; a parent's detail stops where its children begin
         if item.children:
             de = min(de, item.children[0].start)

@@ -309,3 +309,25 @@ def test_summary_restatement_of_a_recommendation_is_dropped():
     heads = [("What GAO Recommends", "recommendations", 1), ("Recommendation for Executive Action", "recommendations", 1)]
     got = extract_structure(report_from(text, heads))
     assert [r.target for r in got.recommendations] == ["The Administrator of SBA"]
+
+
+def test_citation_fragments_between_run_in_practices_are_not_practices():
+    from pipeline.ingest import ingest_text
+
+    text = """# Audit of data sharing
+
+## Leading practices
+
+The agencies followed these leading practices for collaboration:
+
+Bridge organizational cultures. Through the MOU process, the agencies established compatible policies.
+
+62 See 26 U.S.C. § 6103. Also see 26 C.F.R §§ 301.6103(a)-1 through (p)(7)-1.
+
+Identify and sustain leadership. The agencies named leads for the work.
+
+Clarify roles and responsibilities. The agreement sets out who does what.
+"""
+    practices = extract_structure(ingest_text(text, fmt="markdown")).practices
+    assert [p.text for p in practices] == ["Bridge organizational cultures", "Identify and sustain leadership",
+                                           "Clarify roles and responsibilities"]
