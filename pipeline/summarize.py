@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MAX_CANDIDATES = 160
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?。！？；;][\"'”’」』)）\]]*$")
 _KIND_WEIGHT = {"money": 1.0, "percent": 0.9, "count": 0.7, "quantity": 0.7, "ratio": 0.6,
                 "duration": 0.2, "rank": 0.3, "date": 0.0}
 
@@ -67,6 +68,8 @@ def _candidate_sentences(analysis: Analysis) -> list[tuple[int, int]]:
             continue
         letters = sum(ch.isalpha() for ch in sentence)
         if letters < 0.6 * len(sentence):  # tables, citations, lists of numbers
+            continue
+        if not _SENTENCE_END.search(sentence):  # titles, headings and table cells are not sentences
             continue
         out.append((start, end))
     return out

@@ -87,3 +87,14 @@ def test_chinese_sentences_lose_no_text():
     spans = sentence_spans(text, language="zh")
     assert "".join(text[s:e] for s, e in spans) == text
     assert len(spans) == 3
+
+
+def test_abstract_skips_titles_and_headings():
+    text = ("Investigation Report on the Work of Party Building in the Two New Organizations in Zhejiang Province\n\n"
+            + " ".join(f"County {i} reported on party building work in the two new organizations of Zhejiang "
+                       f"Province as topic {i}." for i in range(12)))
+    analysis = Analysis(report=Report(id="t", source="t", title="Investigation Report", language="en", text=text))
+    from pipeline.summarize import _candidate_sentences
+
+    candidates = [text[s:e] for s, e in _candidate_sentences(analysis)]
+    assert len(candidates) == 12 and all(c.startswith("County") for c in candidates)
