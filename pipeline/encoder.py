@@ -8,6 +8,7 @@ between the two) and can be compared with vectors cached in the store.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +37,12 @@ def _load() -> tuple[object, dict[str, np.ndarray]]:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.enable_truncation(MAX_TOKENS)
     tokenizer.no_padding()
-    weights = load_file(str(folder / "model.safetensors"))
+    weights = {}
+    for name, array in load_file(str(folder / "model.safetensors")).items():
+        # dense layers are applied as x @ W.T: store W.T contiguous, so each product is one fast GEMM
+        if name.endswith("dense.weight") or name.endswith(("query.weight", "key.weight", "value.weight")):
+            array = np.ascontiguousarray(array.T)
+        weights[name] = array.astype(np.float32, copy=False)
     return tokenizer, weights
 
 
@@ -49,11 +55,11 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 def _gelu(x: np.ndarray) -> np.ndarray:
     from scipy.special import erf
 
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
 
 def _dense(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
-    return x @ w[f"{name}.weight"].T + w[f"{name}.bias"]
+    return x @ w[f"{name}.weight"] + w[f"{name}.bias"]
 
 
 def encode_one(text: str) -> np.ndarray:
@@ -71,7 +77,7 @@ def encode_one(text: str) -> np.ndarray:
         q = _dense(x, w, f"{p}.attention.self.query").reshape(n, HEADS, head).transpose(1, 0, 2)
         k = _dense(x, w, f"{p}.attention.self.key").reshape(n, HEADS, head).transpose(1, 0, 2)
         v = _dense(x, w, f"{p}.attention.self.value").reshape(n, HEADS, head).transpose(1, 0, 2)
-        scores = q @ k.transpose(0, 2, 1) / np.sqrt(head)
+        scores = q @ k.transpose(0, 2, 1) / math.sqrt(head)
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
         context = (scores @ v).transpose(1, 0, 2).reshape(n, -1)

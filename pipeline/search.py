@@ -116,11 +116,23 @@ def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: F
                 WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
             [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
         return [(r[0], 0.0) for r in rows]
-    rows = store.conn.execute(
-        f"""SELECT i.rowid, bm25(items_fts, 2.0, 1.0) AS s FROM items_fts
-            JOIN items i ON i.rowid = items_fts.rowid JOIN reports r ON r.id = i.report_id
-            WHERE items_fts MATCH ? AND {where} ORDER BY s, i.rowid LIMIT ?""",
-        [fts_expression(query), *params, limit]).fetchall()
+    expression = fts_expression(query)
+    # Rank inside FTS5 first (fast), then filter the best few; widen to every match only when the
+    # filters leave too few of them.
+    for inner in (limit * 8, -1):
+        rows = store.conn.execute(
+            f"""SELECT i.rowid, m.s FROM
+                  (SELECT rowid, bm25(items_fts, 2.0, 1.0) AS s FROM items_fts WHERE items_fts MATCH ?
+                   ORDER BY s, rowid LIMIT ?) AS m
+                JOIN items i ON i.rowid = m.rowid JOIN reports r ON r.id = i.report_id
+                WHERE {where} ORDER BY m.s, i.rowid LIMIT ?""",
+            [expression, inner, *params, limit]).fetchall()
+        if len(rows) >= limit or inner == -1:
+            break
+        matched = store.conn.execute("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?",
+                                     (expression,)).fetchone()[0]
+        if matched <= inner:
+            break
     return [(r[0], -r[1]) for r in rows]
 
 

@@ -57,6 +57,7 @@ class SemanticIndex:
         self.rowids = rowids
         self.matrix = matrix
         self.kinds = kinds
+        self._kind_masks: dict[str, np.ndarray] = {}
 
     @classmethod
     def load(cls, store: "Store", model: str) -> "SemanticIndex":
@@ -66,6 +67,11 @@ class SemanticIndex:
     def __len__(self) -> int:
         return len(self.rowids)
 
+    def _kind_mask(self, kind: str) -> np.ndarray:
+        if kind not in self._kind_masks:
+            self._kind_masks[kind] = self.kinds == kind
+        return self._kind_masks[kind]
+
     def search(self, query: np.ndarray, limit: int, kinds: Optional[Sequence[str]] = None,
                allowed: Optional[set[int]] = None) -> list[tuple[int, float]]:
         """(item rowid, cosine) of the ``limit`` nearest items, best first; ties broken by rowid."""
@@ -74,7 +80,7 @@ class SemanticIndex:
         scores = self.matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
         mask = np.ones(len(self), dtype=bool)
         if kinds:
-            mask &= np.isin(self.kinds, list(kinds))
+            mask &= np.logical_or.reduce([self._kind_mask(k) for k in kinds])
         if allowed is not None:
             mask &= np.isin(self.rowids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
         candidates = np.flatnonzero(mask)
