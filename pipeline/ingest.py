@@ -810,12 +810,40 @@ def _kind_lexicon() -> list[tuple[str, re.Pattern]]:
     return _KIND_PATTERNS
 
 
+_LONG_HEADING_WORDS = 8
+_HEADING_NUMBER = re.compile(r"^\s*(?:(?:chapter|part|section|appendix)\s+[\w.]+\s*[:.–—-]?|[IVXLC]+\.|\d+(?:\.\d+)*\.?)\s*",
+                             re.IGNORECASE)
+
+
 def section_kind(heading: str) -> Optional[str]:
-    """The kind a heading names, from the keyword lexicon; None when no keyword matches."""
+    """The kind a heading names, from the keyword lexicon; None when no keyword matches.
+
+    A long, sentence-like English heading ("Implementing GAO's Recommendations Can Help DOD Address ...")
+    names a findings or recommendations part only when it starts with the keyword: otherwise it is a
+    chapter about them, not the list of them.
+    """
     for kind, pattern in _kind_lexicon():
-        if pattern.search(heading):
-            return kind
+        match = pattern.search(heading)
+        if not match:
+            continue
+        if kind in ("findings", "recommendations") and long_sentence_heading(heading, match.start()):
+            continue
+        return kind
     return None
+
+
+def long_sentence_heading(heading: str, keyword_at: Optional[int] = None) -> bool:
+    """A long English heading that reads as a sentence, with its kind keyword (at ``keyword_at``, or
+    anywhere when not given) past its start: such a heading is a chapter about findings or
+    recommendations, not the list of them."""
+    if len(heading.split()) <= _LONG_HEADING_WORDS or CJK_CHARACTER.search(heading):
+        return False
+    lead = _HEADING_NUMBER.match(heading)
+    start = lead.end() if lead else 0
+    if keyword_at is not None:
+        return keyword_at > start
+    return not re.match(r"(?:summary of |what gao )?(?:conclusions?|recommendations?|findings?|suggestions?|lessons?)\b",
+                        heading[start:], re.IGNORECASE)
 
 
 def _heading_text(block: Block) -> tuple[str, int]:

@@ -33,6 +33,7 @@ from typing import Iterable, Optional
 from pipeline.enumerations import (BLANK_LINE, EnumItem, find_markers, first_sentence_end, parse_enumeration,
                                    split_headline, walk)
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
+from pipeline.ingest import long_sentence_heading
 
 Span = tuple[int, int]
 
@@ -116,6 +117,9 @@ def overlap(a: str, b: str) -> float:
 
 def heading_kind(heading: str) -> Optional[str]:
     table = load_data("cues.json")["heading_kinds"]
+    if long_sentence_heading(heading):
+        # "Implementing GAO's Recommendations Can Help DOD ..." is a chapter about recommendations
+        return cue_kind(heading, table, ("method", "other", "practices"))
     rec = _any(table["recommendations"], heading)
     fin = _any(table["findings"], heading)
     if rec and fin:

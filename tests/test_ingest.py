@@ -806,3 +806,17 @@ def test_any_text_ingests_with_consistent_spans(text, fmt):
         assert 0 <= start < end <= len(report.text)
         assert section.heading_span[0] == start and section.heading_span[1] <= end
         assert section.level >= 1
+
+
+@pytest.mark.parametrize("heading,kind", [
+    ("Implementing GAO's Recommendations Can Help DOD Address Persistent Readiness Challenges", None),
+    ("Recommendations for Executive Action", "recommendations"),
+    ("Chapter 8: Conclusions and recommendations", "recommendations"),
+    ("What GAO Found", "findings"),
+    ("III. Suggestions for the next step", "recommendations"),
+    ("Agencies Have Acted on Most Findings but Still Lack a Plan for the Remaining Ones in 2026", None),
+])
+def test_long_sentence_headings_do_not_name_findings_or_recommendations_parts(heading, kind):
+    from pipeline.ingest import section_kind
+
+    assert section_kind(heading) == kind

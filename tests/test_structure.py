@@ -331,3 +331,24 @@ Clarify roles and responsibilities. The agreement sets out who does what.
     practices = extract_structure(ingest_text(text, fmt="markdown")).practices
     assert [p.text for p in practices] == ["Bridge organizational cultures", "Identify and sustain leadership",
                                            "Clarify roles and responsibilities"]
+
+
+def test_a_chapter_about_recommendations_is_not_a_recommendations_part():
+    from pipeline.ingest import ingest_text
+
+    text = """# Readiness: DOD Should Act
+
+## What GAO Recommends
+
+GAO recommends that DOD publish a plan for the depots.
+
+## Implementing GAO's Recommendations Can Help DOD Address Persistent Readiness Challenges
+
+### Housing
+
+We recommended in 2023 that the Army track housing conditions. The Army agreed but has not acted.
+
+16 GAO, Military Housing: DOD Should Address Critical Supply Challenges, GAO-23-105377 (Washington, D.C.: 2023).
+"""
+    recommendations = extract_structure(ingest_text(text, fmt="markdown")).recommendations
+    assert [r.text for r in recommendations] == ["GAO recommends that DOD publish a plan for the depots."]
