@@ -35,6 +35,7 @@ class ThemeRefresh:
 
 # Above this share of practices without a theme, incremental assignment gives way to a rebuild.
 MAX_UNTHEMED_SHARE = 0.10
+MOSTLY_NEW_SHARE = 0.5
 
 
 def refresh_themes(
@@ -74,8 +75,11 @@ def refresh_themes(
     same_space = all(t.get("embedder") == embedder.name for t in stored)
     # A TF-IDF space is refitted on every call, so old centroids are not comparable: always rebuild then.
     incremental = same_space and not getattr(embedder, "corpus_relative", False)
-    if stored and incremental and not rebuild and n_themes is None:
-        unthemed = store.unthemed_practices()
+    unthemed = store.unthemed_practices() if stored else set()
+    # When most practices are new (a first batch after a small one, or a re-analysis of everything),
+    # the old themes describe little of the data: cluster afresh.
+    mostly_new = len(unthemed) > MOSTLY_NEW_SHARE * len(items)
+    if stored and incremental and not rebuild and n_themes is None and not mostly_new:
         assignments: dict[tuple[str, str], Optional[str]] = {}
         for language, group in by_language.items():
             new = [i for i in group if _item_key(i) in unthemed]

@@ -87,3 +87,11 @@ def test_empty_store_has_no_themes(tmp_path):
     with Store(tmp_path / "s.db") as store:
         result = refresh_themes(store, embedder=BagOfWordsEmbedder())
         assert result.themes == 0 and store.themes() == []
+
+
+def test_mostly_new_practices_trigger_a_fresh_clustering(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        fill(store, "t")
+        refresh_themes(store, embedder=BagOfWordsEmbedder())
+        fill(store, "sd")  # six new practices against three themed ones
+        assert refresh_themes(store, embedder=BagOfWordsEmbedder()).rebuilt
