@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,12 +77,21 @@ def query_terms(query: str) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    path = Path(__file__).parent / "data" / "search" / "stopwords_en.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
 def fts_expression(query: str) -> str:
-    """An FTS5 MATCH expression that ORs the query's words, each quoted (so no word is an operator)."""
+    """An FTS5 MATCH expression that ORs the query's content words, each quoted (so no word is an
+    operator); stop words are dropped unless the query has nothing else."""
     terms = query_terms(query)
     if not terms:
         raise QueryError("the query has no words to search for")
-    return " OR ".join(f'"{t}"' for t in terms)
+    content = [t for t in terms if t not in _stopwords()] or terms
+    return " OR ".join(f'"{t}"' for t in content)
 
 
 def _filter_sql(filters: Filters, kinds: Sequence[str]) -> tuple[str, list]:

@@ -76,6 +76,8 @@ def test_hostile_queries_never_raise_sql_errors(store, query):
 
 def test_fts_expression_quotes_every_word():
     assert fts_expression('sites* NEAR "party"') == '"sites" OR "near" OR "party"'
+    assert fts_expression("data that computers can read") == '"data" OR "computers" OR "read"'
+    assert fts_expression("the and of") == '"the" OR "and" OR "of"'
     assert query_terms("Sites sites SITES") == ["sites"]
     with pytest.raises(QueryError):
         fts_expression("?!  ...")
