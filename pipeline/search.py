@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,7 +116,7 @@ def _filter_sql(filters: Filters, kinds: Sequence[str]) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: Filters,
+def keyword_ranking(conn: sqlite3.Connection, query: str, kinds: Sequence[str], filters: Filters,
                     limit: int) -> list[tuple[int, float]]:
     """(item rowid, BM25 score; higher is better) best first."""
     where, params = _filter_sql(filters, kinds)
@@ -122,7 +124,7 @@ def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: F
     if terms and all(_CJK.search(t) for t in terms):
         # unicode61 keeps a run of Chinese characters as one token: match substrings instead.
         likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
-        rows = store.conn.execute(
+        rows = conn.execute(
             f"""SELECT i.rowid, 0.0 FROM items i JOIN reports r ON r.id = i.report_id
                 WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
             [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
@@ -131,7 +133,7 @@ def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: F
     # Rank inside FTS5 first (fast), then filter the best few; widen to every match only when the
     # filters leave too few of them.
     for inner in (limit * 8, -1):
-        rows = store.conn.execute(
+        rows = conn.execute(
             f"""SELECT i.rowid, m.s FROM
                   (SELECT rowid, bm25(items_fts, 2.0, 1.0) AS s FROM items_fts WHERE items_fts MATCH ?
                    ORDER BY s, rowid LIMIT ?) AS m
@@ -140,7 +142,7 @@ def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: F
             [expression, inner, *params, limit]).fetchall()
         if len(rows) >= limit or inner == -1:
             break
-        matched = store.conn.execute("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?",
+        matched = conn.execute("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?",
                                      (expression,)).fetchone()[0]
         if matched <= inner:
             break
@@ -171,6 +173,8 @@ class Searcher:
         self.store = store
         self._embedder = embedder
         self._index: Optional["SemanticIndex"] = None
+        self._executor: Optional[ThreadPoolExecutor] = None
+        self._conn: Optional[sqlite3.Connection] = None
 
     @property
     def embedder(self) -> "Embedder":
@@ -200,11 +204,17 @@ class Searcher:
         if not query_terms(query):
             raise QueryError("the query has no words to search for")
         depth = max(50, limit * 5)
-        keyword = keyword_ranking(self.store, query, kinds, filters, depth) if mode != "semantic" else []
         semantic: list[tuple[int, float]] = []
-        if mode != "keyword":
-            vector = self.embedder.embed([query])[0]
-            semantic = self.index.search(vector, depth, kinds, _allowed_rowids(self.store, kinds, filters))
+        if mode == "keyword":
+            keyword = keyword_ranking(self.store.conn, query, kinds, filters, depth)
+        elif mode == "semantic":
+            keyword = []
+            semantic = self._semantic(query, kinds, filters, depth)
+        else:
+            # SQLite and NumPy both release the GIL: rank by words in a thread while the query is embedded.
+            pending = self._pool().submit(keyword_ranking, self._keyword_conn(), query, kinds, filters, depth)
+            semantic = self._semantic(query, kinds, filters, depth)
+            keyword = pending.result()
         if mode == "keyword":
             scored = [(rowid, score) for rowid, score in keyword]
         elif mode == "semantic":
@@ -215,6 +225,27 @@ class Searcher:
         keyword_rank = {rowid: i for i, (rowid, _) in enumerate(keyword, start=1)}
         semantic_rank = {rowid: (i, s) for i, (rowid, s) in enumerate(semantic, start=1)}
         return self._hits(scored[:limit], keyword_rank, semantic_rank)
+
+    def _semantic(self, query: str, kinds: Sequence[str], filters: Filters, depth: int) -> list[tuple[int, float]]:
+        vector = self.embedder.embed([query])[0]
+        return self.index.search(vector, depth, kinds, _allowed_rowids(self.store, kinds, filters))
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportlens-keyword")
+        return self._executor
+
+    def _keyword_conn(self) -> sqlite3.Connection:
+        """A second, read-only connection for the keyword thread (a connection is not shared across threads)."""
+        if self._conn is None:
+            self._conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, check_same_thread=False)
+        return self._conn
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+        if self._conn is not None:
+            self._conn.close()
 
     def similar(self, ref: str, limit: int = 10, other_reports: bool = True,
                 filters: Optional[Filters] = None) -> list[Hit]:
