@@ -41,17 +41,13 @@ def _entities(texts: list[str], language: str = "en") -> list[tuple[str, str]]:
     """(label, text) of the statistical model's entities over a few short texts (English only: the model is)."""
     if not texts or not language.startswith("en"):
         return []
-    from pipeline.nlp import statistical
+    from pipeline.nlp import entities
 
     try:
-        nlp = statistical()
+        return entities(texts)
     except RuntimeError as exc:  # no model package: the rules still give regions, dates and organizations
         log.warning("metadata: %s; using rules only", exc)
         return []
-    out = []
-    for doc in nlp.pipe(texts, batch_size=16):
-        out.extend((ent.label_, ent.text) for ent in doc.ents)
-    return out
 
 
 def normalize_place(name: str) -> str:

@@ -32,6 +32,11 @@ def statistical() -> "Language":
         ) from exc
 
 
+def entities(texts: list[str]) -> list[tuple[str, str]]:
+    """(label, text) of every named entity the statistical model finds in ``texts``, in order."""
+    return [(ent.label_, ent.text) for doc in statistical().pipe(texts, batch_size=16) for ent in doc.ents]
+
+
 @lru_cache(maxsize=1)
 def sentencizer() -> "Language":
     """A blank English pipeline that only splits sentences."""
