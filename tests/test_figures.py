@@ -5,7 +5,6 @@ Text-rule tests run on ``spacy.blank("en")``; tests marked ``slow`` load the sta
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from pipeline.components.figures import (
 from pipeline.figures import chinese_sentences, extract_figures, parse_chinese_number
 from pipeline.records import Figure, Report
 
-from .conftest import MODEL_REPORT, SHARED
+from .conftest import MODEL_REPORT, SHARED, load_scorer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "figures"
 
@@ -332,19 +331,9 @@ def test_figure_records_point_into_the_text():
     assert figures[0].unit == "GBP" and figures[1].qualifier == "~"
 
 
-def _scorer():
-    path = SHARED / "eval" / "score.py"
-    if not path.exists():
-        pytest.skip("../shared/eval/score.py is not beside the repository")
-    spec = importlib.util.spec_from_file_location("reportlens_shared_score", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_model_report_score():
-    scorer = _scorer()
+    scorer = load_scorer()
     gold = json.loads((SHARED / "eval" / "gold" / "zhejiang-two-new-organizations.json").read_text(encoding="utf-8"))
     text = MODEL_REPORT.read_text(encoding="utf-8")
     report = report_of(text)

@@ -1,7 +1,6 @@
 """The structure stage: practices tree, stages, findings and recommendations, on fixtures and real reports."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -9,10 +8,9 @@ import pytest
 from pipeline.records import Report, Section
 from pipeline.structure import extract_stages, extract_structure, strip_shared_lead_in
 
+from .conftest import MODEL_REPORT, SHARED, load_scorer
+
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
-ROOT = Path(__file__).resolve().parents[1]
-MODEL_REPORT = ROOT / "corpus" / "zhejiang-two-new-organizations.txt"
-SHARED = ROOT.parent / "shared"
 
 
 def report_from(text: str, headings: list[tuple[str, str, int]] = (), language: str = "en") -> Report:
@@ -152,16 +150,6 @@ def test_no_stages_without_time_bounds(text):
 
 
 # ------------------------------------------------------------------------------ integration: real reports
-
-def load_scorer():
-    path = SHARED / "eval" / "score.py"
-    if not path.is_file():
-        pytest.skip("../shared/eval/score.py is not beside the repository")
-    spec = importlib.util.spec_from_file_location("reportlens_score", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def model_report_with_hand_sections() -> Report:
     text = MODEL_REPORT.read_text(encoding="utf-8")
