@@ -643,9 +643,12 @@ def _next_sentence_end(text: str, start: int) -> int:
 
 @lru_cache(maxsize=1)
 def _opener_pattern() -> re.Pattern:
-    """A capitalised sentence opener followed by a lower-case word, not right after a sentence end."""
+    """A capitalised sentence opener followed by a lower-case word, or an enumeration opener ("First,",
+    "1. Set up"), not right after a sentence end: "III. Suggestions for our city First, formulate ..."."""
     words = "|".join(sorted((re.escape(w) for w in sentence_starters()), key=len, reverse=True))
-    return re.compile(rf"(?<=[^\s.!?。] )(?:{words})(?= [a-z])")
+    ordinals = ("First|Firstly|Second|Secondly|Third|Thirdly|Fourth|Fourthly|Fifth|Sixth|Seventh|Eighth|"
+                "Ninth|Tenth|Finally|Lastly")
+    return re.compile(rf"(?<=[^\s.!?。] )(?:(?:{words})(?= [a-z])|(?:{ordinals})(?=, [a-z])|\d{{1,2}}\.(?= [A-Z]))")
 
 
 def _is_heading_phrase(text: str) -> bool:
