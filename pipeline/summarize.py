@@ -75,17 +75,20 @@ def _candidate_sentences(analysis: Analysis) -> list[tuple[int, int]]:
     return out
 
 
-def _tfidf(texts: list[str], language: str) -> np.ndarray:
+def _tfidf(texts: list[str], language: str):
+    """Unit-length TF-IDF rows as a sparse matrix (a dense one for a long report would take gigabytes)."""
+    from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if language == "zh":
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, dtype=np.float32)
     else:
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1)
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1,
+                                     dtype=np.float32)
     try:
-        return vectorizer.fit_transform(texts).toarray().astype(np.float32)
+        return vectorizer.fit_transform(texts)  # rows are L2-normalised by default
     except ValueError:  # nothing but stop words
-        return np.zeros((len(texts), 1), dtype=np.float32)
+        return csr_matrix((len(texts), 1), dtype=np.float32)
 
 
 def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optional[int] = None) -> list[AbstractSentence]:
@@ -98,14 +101,17 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
     tfidf = _tfidf(sentences, analysis.report.language)
     if len(spans) > MAX_CANDIDATES:
         # Pre-select by closeness to the whole document, so the encoder sees a bounded number of sentences.
-        centroid = tfidf.mean(axis=0)
+        centroid = np.asarray(tfidf.mean(axis=0)).ravel()
         closeness = tfidf @ centroid
         keep = sorted(np.argsort(-closeness, kind="stable")[:MAX_CANDIDATES])
         spans = [spans[i] for i in keep]
         sentences = [sentences[i] for i in keep]
         tfidf = tfidf[keep]
-    vectors = embedder.embed(sentences) if embedder is not None else _normalize(tfidf)
-    similarity = vectors @ vectors.T
+    if embedder is not None:
+        vectors = embedder.embed(sentences)
+        similarity = vectors @ vectors.T
+    else:
+        similarity = (tfidf @ tfidf.T).toarray()
     scores = textrank(similarity)
     k = k or (3 if len(spans) < 40 else 5)
     chosen: list[int] = []
@@ -118,19 +124,14 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
             for i in sorted(chosen)]
 
 
-def _normalize(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
-
-
 def key_figures(analysis: Analysis, limit: int = 5) -> list[KeyFigure]:
     """The figures a reader would cite first: measured, money and shares first, central sentences first."""
     figures = [f for f in analysis.figures if f.kind != "date"]
     if not figures:
         return []
     sentences = [f.sentence or f.text for f in figures]
-    tfidf = _normalize(_tfidf(sentences + [analysis.report.text[:200_000]], analysis.report.language))
-    centrality = tfidf[:-1] @ tfidf[-1]
+    tfidf = _tfidf(sentences + [analysis.report.text[:200_000]], analysis.report.language)
+    centrality = (tfidf[:-1] @ tfidf[-1].T).toarray().ravel()
     kinds = {s.kind for s in analysis.report.sections}
 
     def section_kind(figure: Figure) -> Optional[str]:
