@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -47,13 +46,16 @@ def build_corpus(folder: Path, n: int, sources: list[Path]) -> int:
 
 
 def timed_run(args: list[str], env: dict) -> tuple[float, int]:
-    """Wall time of a command and the peak RSS (KiB) of its process tree's largest member."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time of a command and its peak RSS in KiB (os.wait4 reports the largest RSS of that command's
+    process tree alone; RUSAGE_CHILDREN would mix in every earlier child of this script)."""
     started = time.perf_counter()
-    subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, args)
+    return seconds, usage.ru_maxrss
 
 
 def bare_spacy(folder: Path) -> float:

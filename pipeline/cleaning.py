@@ -88,6 +88,8 @@ def _build_char_map() -> dict[int, Optional[str]]:
         table[code] = " "
     for code in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0xFFFE, 0xFFFF):
         table[code] = None  # zero-width characters and soft hyphens only break words apart
+    for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+        table[code] = None  # bidirectional controls: invisible, and they split words for search and matching
     table[0x2028] = "\n"
     table[0x2029] = "\n"
     return table

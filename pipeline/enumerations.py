@@ -201,6 +201,11 @@ def _drop_lone_run_ins(text: str, markers: list[Marker]) -> list[Marker]:
     return [m for m in markers if m.family != "run_in" or m.start in keep]
 
 
+# Deeper markers than this stay at this level: real reports nest three or four deep, and a bound keeps
+# recursion over the tree safe on hostile input.
+MAX_DEPTH = 12
+
+
 @dataclass
 class _OpenList:
     families: list[str]
@@ -241,6 +246,10 @@ def parse_enumeration(text: str, start: int = 0, end: Optional[int] = None, lang
     stack: list[_OpenList] = []
 
     def open_child_list(item: EnumItem, family: str, expected: Optional[int]) -> _OpenList:
+        if len(stack) >= MAX_DEPTH:
+            # no report nests lists this deep: keep the item as a sibling at the deepest level
+            _attach(stack, roots, len(stack) - 1, item, family, expected)
+            return stack[-1]
         new = _OpenList([family], [item], expected)
         if stack:
             stack[-1].items[-1].children.append(item)
