@@ -55,7 +55,7 @@ def test_ten_thousand_nested_enumeration_levels():
     text = " ".join("First, build the next level of sites." for _ in range(10_000))
     levels = [level for _, level, _ in walk(parse_enumeration(text))]
     assert len(levels) == 10_000 and max(levels) == MAX_DEPTH
-    lines = "".join(f"{'    ' * n}({n}) Build site number {n}.\n" for n in range(1, 10_001))
+    lines = "".join(f"{'    ' * min(n, 40)}({n}) Build site number {n}.\n" for n in range(1, 10_001))
     parse_enumeration(lines)  # must not raise
 
 
