@@ -84,7 +84,7 @@ def run(
     paths: List[Path] = PathsArgument,
     db: Path = DbOption,
     workers: int = typer.Option(0, "--workers", "-w", min=0,
-                                help="Worker processes; 0 = one per core (at most 2 for small batches)."),
+                                help="Worker processes; 0 = one per core (at most 4)."),
 ) -> None:
     """The batch job: ingest and analyze files into the store, redoing only new or changed ones."""
     if workers == 0:
