@@ -294,6 +294,8 @@ def search(
     theme: Optional[str] = typer.Option(None, "--theme", help="Only practices of this theme (id or label words)."),
     report: Optional[str] = typer.Option(None, "--report", help="Only this report (id prefix or title words)."),
     report_type: Optional[str] = typer.Option(None, "--type", help="Only reports of this type, e.g. audit."),
+    since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
+    until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
     limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, with ids, scores and span."),
 ) -> None:
@@ -309,7 +311,7 @@ def search(
     try:
         hits = Searcher(store).search(query, kinds=kinds, mode=mode, limit=limit,
                                       filters=Filters(region=region, theme=theme, report=report,
-                                                      report_type=report_type))
+                                                      report_type=report_type, since=since, until=until))
     except QueryError as exc:
         raise _fail(str(exc))
     finally:

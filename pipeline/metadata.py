@@ -207,4 +207,22 @@ def describe_report(report: Report) -> dict:
         "report_type": report_type(report),
         "visit_dates": visit_dates(visit, entities),
         "visited_organizations": visited_organizations(visit, entities, studied + ([target] if target else [])),
+        "year": report_year(report),
     }
+
+
+_PUBLISHED = re.compile(r"\bpublished\b[:*\s]*(?:on\s+)?(?:\d{1,2}\s+[A-Z][a-z]+\s+|[A-Z][a-z]+\.?\s+\d{1,2},\s+)?"
+                        r"((?:19|20)\d\d)\b", re.IGNORECASE)
+_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+def report_year(report: Report, today: Optional[int] = None) -> Optional[int]:
+    """The year the report came out, when it says so: a 'Published' date near the top, else a year in a
+    Chinese title ('2025年…报告'). None otherwise: the years a text mentions include targets and citations,
+    so the latest of them is no estimate of when it was written."""
+    today = today or __import__("datetime").date.today().year
+    for match in _PUBLISHED.finditer(report.text[:5000]):
+        if int(match.group(1)) <= today:
+            return int(match.group(1))
+    match = _TITLE_YEAR.search(report.title)
+    if match and int(match.group(1)) <= today:
+        return int(match.group(1))
+    return None

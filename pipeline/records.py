@@ -39,6 +39,7 @@ class Report(Record):
     title: str
     language: str = Field(description="ISO 639-1 code: 'en', 'zh', ...")
     report_type: Optional[str] = None
+    year: Optional[int] = Field(None, description="year the report came out, or the latest year it mentions")
     studied_regions: list[str] = Field(default_factory=list)
     target_region: Optional[str] = None
     visit_dates: list[str] = Field(default_factory=list)

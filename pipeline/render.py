@@ -21,7 +21,8 @@ def render_report(analysis: Analysis, console: "Console", max_figures: int = 40)
 
     r = analysis.report
     facts = [f"[bold]id[/bold] {r.id}", f"[bold]source[/bold] {escape(r.source)}",
-             f"[bold]language[/bold] {r.language}   [bold]type[/bold] {escape(r.report_type or '-')}"]
+             f"[bold]language[/bold] {r.language}   [bold]type[/bold] {escape(r.report_type or '-')}"
+             + (f"   [bold]year[/bold] {r.year}" if r.year else "")]
     if r.studied_regions:
         facts.append(f"[bold]studied[/bold] {escape(', '.join(r.studied_regions))}")
     if r.target_region:
@@ -104,6 +105,8 @@ def summary_markdown(analysis: Analysis) -> str:
     facts = [f"`{r.id}`", r.language]
     if r.report_type:
         facts.append(r.report_type)
+    if r.year:
+        facts.append(str(r.year))
     if r.studied_regions:
         facts.append("studied: " + ", ".join(r.studied_regions))
     if r.target_region:

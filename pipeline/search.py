@@ -37,9 +37,12 @@ class Filters:
     theme: Optional[str] = None
     report: Optional[str] = None
     report_type: Optional[str] = None
+    since: Optional[int] = None
+    until: Optional[int] = None
 
     def active(self) -> bool:
-        return any(v for v in (self.region, self.theme, self.report, self.report_type))
+        return any(v is not None and v != "" for v in (self.region, self.theme, self.report, self.report_type,
+                                                        self.since, self.until))
 
 
 @dataclass
@@ -108,6 +111,13 @@ def _filter_sql(filters: Filters, kinds: Sequence[str]) -> tuple[str, list]:
     if filters.report_type:
         clauses.append("r.report_type LIKE ?")
         params.append(f"%{filters.report_type}%")
+    # reports that do not say when they came out are left out of a date filter
+    if filters.since is not None:
+        clauses.append("r.year >= ?")
+        params.append(filters.since)
+    if filters.until is not None:
+        clauses.append("r.year <= ?")
+        params.append(filters.until)
     if filters.theme:
         clauses.append("""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
                           WHERE pt.report_id = i.report_id AND pt.item_id = i.item_id

@@ -117,6 +117,11 @@ MIGRATIONS: list[str] = [
         vector     BLOB NOT NULL
     );
     """,
+    # 2 -> 3: the year a report came out, for date filters
+    """
+    ALTER TABLE reports ADD COLUMN year INTEGER;
+    CREATE INDEX reports_year ON reports(year);
+    """,
 ]
 
 
@@ -203,10 +208,10 @@ class Store:
                 self.conn.execute("DELETE FROM practice_themes WHERE report_id = ?", (report.id,))
                 self.conn.execute(
                     """INSERT INTO reports (id, source, title, language, report_type, target_region,
-                       studied_regions, metadata, text, analysis_version, summary, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       studied_regions, metadata, text, analysis_version, summary, year, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(id) DO UPDATE SET source=excluded.source, title=excluded.title,
-                       summary=excluded.summary,
+                       summary=excluded.summary, year=excluded.year,
                        language=excluded.language, report_type=excluded.report_type,
                        target_region=excluded.target_region, studied_regions=excluded.studied_regions,
                        metadata=excluded.metadata, text=excluded.text,
@@ -214,7 +219,7 @@ class Store:
                     (report.id, report.source, report.title, report.language, report.report_type,
                      report.target_region, json.dumps(report.studied_regions, ensure_ascii=False),
                      json.dumps(meta, ensure_ascii=False), report.text, analysis_version,
-                     analysis.summary.model_dump_json() if analysis.summary else None, now, now),
+                     analysis.summary.model_dump_json() if analysis.summary else None, report.year, now, now),
                 )
                 self.conn.executemany(
                     "INSERT INTO sections (report_id, ord, heading, level, kind, start, end) VALUES (?,?,?,?,?,?,?)",
@@ -301,7 +306,7 @@ class Store:
         ]
         report = Report(
             id=row["id"], source=row["source"], title=row["title"], language=row["language"],
-            report_type=row["report_type"], target_region=row["target_region"],
+            report_type=row["report_type"], target_region=row["target_region"], year=row["year"],
             studied_regions=json.loads(row["studied_regions"]), text=row["text"], sections=sections,
             visit_dates=meta.get("visit_dates", []), visited_organizations=meta.get("visited_organizations", []),
         )

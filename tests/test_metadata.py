@@ -83,3 +83,16 @@ def test_chinese_report_uses_rules_only():
     assert meta["studied_regions"][:1] == ["江苏"]
     assert meta["report_type"] == "investigation report"
     assert meta["visit_dates"] == ["2024年4月2日至5日"]
+
+
+@pytest.mark.parametrize("title,text,year", [
+    ("Disaster Assistance", "**Report:** GAO-26-107682 | **Published:** 2026-03-03 | Source", 2026),
+    ("The Space Economy", "Ordered to be printed 20 October 2025 and published 4 November 2025", 2025),
+    ("2025年中华人民共和国国务院政府工作报告", "各位代表：", 2025),
+    ("Investigation Report", "By the end of 2001 the province had 9,738 social organizations; by 2020 it aims", None),
+])
+def test_report_year_only_when_the_report_says_it(title, text, year):
+    from pipeline.metadata import report_year
+
+    report = Report(id="y", source="y", title=title, language="en", text=text)
+    assert report_year(report, today=2026) == year

@@ -33,7 +33,7 @@ class BagOfWordsEmbedder:
         return out / np.where(norms > 0, norms, 1)
 
 
-def report(rid, title, practices, regions=("Zhejiang",), rtype="investigation report", findings=()):
+def report(rid, title, practices, regions=("Zhejiang",), rtype="investigation report", findings=(), year=None):
     text = " ".join(practices + list(findings)) + " padding" * 10
     items, pos = [], 0
     for i, p in enumerate(practices, start=1):
@@ -43,7 +43,7 @@ def report(rid, title, practices, regions=("Zhejiang",), rtype="investigation re
     finds = [Finding(id=f"N{i}", text=f, span=(text.index(f), text.index(f) + len(f)))
              for i, f in enumerate(findings, start=1)]
     return Analysis(report=Report(id=rid, source=f"{rid}.txt", title=title, language="en", text=text,
-                                  studied_regions=list(regions), report_type=rtype),
+                                  studied_regions=list(regions), report_type=rtype, year=year),
                     practices=items, findings=finds)
 
 
@@ -52,10 +52,10 @@ def store(tmp_path):
     with Store(tmp_path / "s.db") as s:
         s.save(report("r1", "Zhejiang visit", ["Build demonstration sites for party building",
                                                "Train branch secretaries at the party school"],
-                      findings=["Clear targets make demonstration work effective"]), "v")
+                      findings=["Clear targets make demonstration work effective"], year=2002), "v")
         s.save(report("r2", "Jiangsu visit", ["Set up pilot sites in industrial parks",
                                               "Publish annual plans with measurable targets"],
-                      regions=("Jiangsu",)), "v")
+                      regions=("Jiangsu",), year=2010), "v")
         s.save(report("r3", "GAO audit", ["Share tax data between agencies",
                                           "Run training courses for cadres"],
                       regions=("United States",), rtype="audit report"), "v")
@@ -115,6 +115,9 @@ def test_rrf():
     (Filters(report="GAO"), {"r3"}),
     (Filters(report_type="audit"), {"r3"}),
     (Filters(region="Nowhere"), set()),
+    (Filters(since=2005), {"r2"}),
+    (Filters(until=2005), {"r1"}),
+    (Filters(since=2000, until=2020), {"r1", "r2"}),  # r3 says nothing of its year
 ])
 def test_filters(store, filters, expected):
     for mode in ("keyword", "semantic", "hybrid"):
