@@ -66,6 +66,8 @@ def analyze(
     from .extract import analyze_file
     from .ingest import IngestError
 
+    if file.is_dir():
+        raise _fail(f"{file}: is a folder; analyze takes one file (`reportlens run {file}` takes folders)", 2)
     try:
         analysis = analyze_file(file)
     except IngestError as exc:

@@ -39,6 +39,15 @@ def test_usage_error_exits_2():
     assert runner.invoke(app, ["no-such-command"]).exit_code == 2
 
 
+def test_analyze_bad_input_is_one_clear_line(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02 binary")
+    for target, reason in ((tmp_path / "bin.txt", "binary file"), (tmp_path, "is a folder"),
+                           (tmp_path / "missing.txt", "not found")):
+        result = runner.invoke(app, ["analyze", str(target)])
+        assert result.exit_code in (1, 2)
+        assert reason in result.output and "Traceback" not in result.output
+
+
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("reportlens ")
