@@ -564,6 +564,11 @@ class HeadingItems:
         return None
 
 
+# How far before a run of run-in headings a practice cue may stand: the lead-in paragraph, not a footnote
+# a page earlier ("When IRS takes action ..." before a list of risks is no lead-in to practices).
+PRACTICE_CUE_WINDOW = 600
+
+
 def run_in_practices(text: str, region: Region, forest: list[EnumItem]) -> list[EnumItem]:
     """Unannounced run-in heading lists ("Expedited agreement process. According to ...") are practices when
     the text just before a run names practices, measures, steps or actions; runs are items no more than two
@@ -578,7 +583,7 @@ def run_in_practices(text: str, region: Region, forest: list[EnumItem]) -> list[
     cue = re.compile(load_data("cues.json")["practice_window"], re.I)
     picked: list[EnumItem] = []
     for run in runs:
-        window = text[max(region.start, run[0].start - 1200):run[0].start]
+        window = text[max(region.start, run[0].start - PRACTICE_CUE_WINDOW):run[0].start]
         if len(run) >= 2 and cue.search(window):
             picked.extend(run)
     return picked

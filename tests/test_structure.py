@@ -340,3 +340,23 @@ We recommended in 2023 that the Army track housing conditions. The Army agreed b
 """
     recommendations = extract_structure(ingest_text(text, fmt="markdown")).recommendations
     assert [r.text for r in recommendations] == ["GAO recommends that DOD publish a plan for the depots."]
+
+
+def test_a_cue_far_before_a_run_in_list_does_not_make_it_practices():
+    from pipeline.ingest import ingest_text
+
+    filler = " ".join(["Officials described the history of the program in detail."] * 14)
+    text = f"""# Whistleblower protections
+
+## Background
+
+When IRS takes action on a tip, it may pay an award. {filler}
+
+Retaliation. An employer may take adverse steps against a worker who reports wrongdoing.
+
+High legal costs. Workers often cannot afford counsel to pursue their claims.
+"""
+    assert extract_structure(ingest_text(text, fmt="markdown")).practices == []
+    near = text.replace("Retaliation.", "The agencies took these steps:\n\nRetaliation.")
+    assert [p.text for p in extract_structure(ingest_text(near, fmt="markdown")).practices] == \
+        ["Retaliation", "High legal costs"]
