@@ -53,7 +53,7 @@ def refresh_themes(
     English, and mixing languages would split the corpus by language instead of by topic. The codebook
     (English descriptions) applies to English practices. Embeddings come from the store's cache.
     """
-    from .embed import default_embedder
+    from .embed import default_embedder, fit_if_needed
     from .themes import Theme, ThemeInput, assign_to_themes, build_themes, embedding_text, load_codebook
     from .vectors import embed_cached
 
@@ -68,8 +68,7 @@ def refresh_themes(
     if not items:
         store.replace_themes([], {})
         return ThemeRefresh(True, 0, 0, 0, time.perf_counter() - started)
-    if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
-        embedder.fit([embedding_text(i) for i in items])
+    fit_if_needed(embedder, [embedding_text(i) for i in items])
     stored = store.themes()
     # Centroids live in one embedder's space: themes made by another embedder are rebuilt.
     same_space = all(t.get("embedder") == embedder.name for t in stored)

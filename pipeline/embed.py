@@ -230,6 +230,13 @@ def stemmed_terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
 
 
+def fit_if_needed(embedder: Embedder, texts: list[str]) -> None:
+    """Fix the space of a corpus-relative embedder (TF-IDF) on ``texts`` before it embeds them and their
+    neighbours; a model-based embedder needs nothing."""
+    if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
+        embedder.fit(texts)
+
+
 def embedder_by_name(name: str) -> Embedder:
     """``"minilm"`` (or the model name) or ``"tfidf"``; a usage error for anything else."""
     key = name.strip().lower()

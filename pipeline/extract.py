@@ -68,12 +68,12 @@ def analyze_report(report: Report, *, embedder=None, with_summary: bool = True,
 
 def theme_practices(analysis: Analysis, embedder) -> None:
     """Group one report's practices into themes (codebook first), setting each practice's theme."""
+    from .embed import fit_if_needed
     from .themes import ThemeInput, build_themes, embedding_text, load_codebook
 
     items = [ThemeInput(id=p.id, report_id=analysis.report.id, text=p.text, detail=p.detail, region=p.region)
              for p in analysis.practices]
-    if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
-        embedder.fit([embedding_text(i) for i in items])
+    fit_if_needed(embedder, [embedding_text(i) for i in items])
     codebook = load_codebook(CODEBOOK_PATH) if CODEBOOK_PATH.exists() else None
     vectors = embedder.embed([embedding_text(i) for i in items])
     themes = build_themes(items, vectors, codebook=codebook, embedder=embedder)
