@@ -153,18 +153,41 @@ class Store:
 
     def __init__(self, path: str | Path = DEFAULT_DB):
         self.path = Path(path)
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.05
+        while True:
+            try:
+                self.conn = self._connect()
+                return
+            except sqlite3.OperationalError as exc:
+                # Switching a cold store to WAL or migrating it can report "locked" at once, without
+                # waiting on the busy timeout, while another process does the same: wait and retry.
+                if _is_busy(exc) and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # WAL is persistent: switch only a store that is not in WAL yet (the switch needs a lock).
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn = conn
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> "Store":
@@ -466,11 +489,16 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
 def _reason(exc: sqlite3.DatabaseError) -> str:
     text = str(exc)
     if "file is not a database" in text or "malformed" in text:
         return "the file is not a reportlens store or is corrupt"
-    if "locked" in text or "busy" in text:
+    if _is_busy(exc):
         return "the store is locked by another process; try again when it finishes"
     if "readonly" in text:
         return "the store is read-only"

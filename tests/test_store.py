@@ -73,6 +73,37 @@ def test_corrupt_store_gives_clear_error(tmp_path):
     assert str(db) in str(info.value) and "not a reportlens store or is corrupt" in str(info.value)
 
 
+def test_a_store_locked_at_open_is_retried_until_it_frees(tmp_path, monkeypatch):
+    # Another process switching a cold store to WAL or migrating it can make SQLite say "locked" at once,
+    # without waiting on busy_timeout (seen in CI with two concurrent runs): opening must wait and retry.
+    real_migrate = Store._migrate
+    calls = []
+
+    def flaky_migrate(self):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        real_migrate(self)
+
+    monkeypatch.setattr(Store, "_migrate", flaky_migrate)
+    with Store(tmp_path / "s.db") as store:
+        assert store.schema_version == len(MIGRATIONS)
+    assert len(calls) == 3
+
+
+def test_a_store_that_stays_locked_gives_a_clear_error(tmp_path, monkeypatch):
+    import pipeline.store as store_module
+
+    def locked(self):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(Store, "_migrate", locked)
+    with pytest.raises(StoreError) as info:
+        Store(tmp_path / "s.db")
+    assert str(tmp_path / "s.db") in str(info.value) and "locked by another process" in str(info.value)
+
+
 def test_newer_schema_is_refused(tmp_path):
     db = tmp_path / "new.db"
     conn = sqlite3.connect(db)
