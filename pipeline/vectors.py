@@ -12,13 +12,38 @@ import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from .embed import Embedder
+    from .records import Analysis
     from .store import Store
 
-def embedding_text(text: str, detail: str = "") -> str:
-    """Headline plus the start of the detail (the same text themes embed, so vectors are shared)."""
+def embedding_text(text: str, detail: str = "", kind: Optional[str] = None) -> str:
+    """Headline plus the start of the detail (the same text themes embed, so vectors are shared).
+
+    A figure is embedded as its sentence (its detail): "32 enforcement actions" means little alone, and
+    the figures of one sentence then share one vector instead of costing one encoder pass each.
+    """
     from .embed import item_text
 
+    if kind == "figures" and detail:
+        return item_text(detail)
     return item_text(text, detail)
+
+
+def analysis_embeddings(analysis: "Analysis", embedder: "Embedder") -> dict[str, np.ndarray]:
+    """Vectors of one analysis's items, keyed as the embedding cache keys them (one per distinct text).
+
+    A batch worker computes them next to the analysis, on its own core, and the parent stores them with
+    the report; ``index_items`` then finds every vector in the cache instead of encoding after the batch.
+    An embedder whose space depends on the whole corpus (TF-IDF) gives none.
+    """
+    from .embed import text_key
+    from .store import item_columns
+
+    if getattr(embedder, "corpus_relative", False):
+        return {}
+    texts = sorted({embedding_text(text, detail, kind) for kind, _, _, text, detail in item_columns(analysis)})
+    if not texts:
+        return {}
+    return {text_key(t): v for t, v in zip(texts, embedder.embed(texts))}
 
 
 def embed_cached(store: "Store", texts: Sequence[str], embedder: "Embedder") -> np.ndarray:
@@ -45,8 +70,8 @@ def index_items(store: "Store", embedder: "Embedder", kinds: Optional[Sequence[s
     rows = store.items_without_vectors(embedder.name, kinds)
     if not rows:
         return 0
-    vectors = embed_cached(store, [embedding_text(text, detail) for _, text, detail in rows], embedder)
-    store.put_item_vectors({rowid: vec for (rowid, _, _), vec in zip(rows, vectors)}, embedder.name)
+    vectors = embed_cached(store, [embedding_text(text, detail, kind) for _, kind, text, detail in rows], embedder)
+    store.put_item_vectors({row[0]: vec for row, vec in zip(rows, vectors)}, embedder.name)
     return len(rows)
 
 

@@ -95,3 +95,46 @@ def test_mostly_new_practices_trigger_a_fresh_clustering(tmp_path):
         refresh_themes(store, embedder=BagOfWordsEmbedder())
         fill(store, "sd")  # six new practices against three themed ones
         assert refresh_themes(store, embedder=BagOfWordsEmbedder()).rebuilt
+
+
+class CountingEmbedder(BagOfWordsEmbedder):
+    def __init__(self):
+        self.texts = []
+
+    def embed(self, texts):
+        self.texts.extend(texts)
+        return super().embed(texts)
+
+
+def test_vectors_made_with_the_analysis_are_stored_with_it_and_not_recomputed(tmp_path):
+    from pipeline.records import Figure
+    from pipeline.vectors import analysis_embeddings
+
+    analysis = report("rf", "Figures report", TRAINING)
+    sentence = "The county trained 120 cadres and 35 secretaries in 2001."
+    analysis.figures = [
+        Figure(id="F1", text="120 cadres", span=(0, 10), sentence=sentence, value=120, kind="count"),
+        Figure(id="F2", text="35 secretaries", span=(11, 25), sentence=sentence, value=35, kind="count"),
+    ]
+    worker = CountingEmbedder()
+    vectors = analysis_embeddings(analysis, worker)
+    # three practices and one sentence: the two figures of that sentence share one vector
+    assert len(worker.texts) == len(vectors) == 4
+    assert sentence.rstrip(".") in worker.texts
+    parent = CountingEmbedder()
+    with Store(tmp_path / "s.db") as store:
+        store.save(analysis, "v", embeddings=(parent.name, vectors))
+        index_and_theme(store, parent)
+        assert store.items_without_vectors(parent.name) == []
+        # the items' vectors came with the report (the parent only encodes the codebook's descriptions)
+        assert not set(parent.texts) & set(worker.texts)
+
+
+def test_a_corpus_relative_embedder_gives_no_vectors_with_the_analysis():
+    from pipeline.vectors import analysis_embeddings
+
+    class Relative(CountingEmbedder):
+        corpus_relative = True
+
+    embedder = Relative()
+    assert analysis_embeddings(report("rx", "X", TRAINING), embedder) == {} and embedder.texts == []
