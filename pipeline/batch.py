@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -58,13 +59,56 @@ class _Work:
     embeddings: Optional[tuple[str, dict]] = None  # (model, vectors by text key) of the analysis's items
 
 
-def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str) -> _Work:
-    """Ingest one file and, unless the store already holds this content at this version, analyze it."""
+# Longest a single file may take before it is given up (reported as failed; the batch goes on).
+DEFAULT_TIME_LIMIT = 900.0
+
+
+class FileTimeout(BaseException):
+    """A file took longer than the batch's per-file time limit (a BaseException, so that no handler of
+    ordinary errors inside the stages swallows it)."""
+
+
+@contextmanager
+def time_limit(seconds: Optional[float]) -> Iterator[None]:
+    """Raise ``FileTimeout`` in this thread after ``seconds`` (a real-time interval timer). A no-op without
+    a limit, off the main thread, or where the platform has no ``setitimer``."""
+    import signal
+    import threading
+
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise FileTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str,
+                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT) -> _Work:
+    """Ingest one file and, unless the store already holds this content at this version, analyze it,
+    within ``time_limit_s`` seconds."""
+    started = time.perf_counter()
+    try:
+        with time_limit(time_limit_s):
+            return _process_file(path, db_path, analyze, version, started)
+    except FileTimeout:
+        return _Work(path, error=f"gave up after {time_limit_s:g} s (raise the limit with --time-limit)",
+                     seconds=time.perf_counter() - started)
+
+
+def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float) -> _Work:
     from .extract import analyze_report
     from .ingest import IngestError, ingest_file
     from .store import Store
 
-    started = time.perf_counter()
     try:
         report = ingest_file(path)
         if db_path is not None:
@@ -80,8 +124,13 @@ def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str
 
         embedder = default_embedder()
         analysis = analyze_report(report, embedder=embedder)
-        # Encode the items for search here, on this worker's core, rather than all at once after the batch.
-        vectors = analysis_embeddings(analysis, embedder)
+        # Encode the items for search here, on this worker's core, rather than all at once after the
+        # batch; texts the store already has vectors for are not encoded again.
+        if db_path is not None:
+            with Store(db_path) as store:
+                vectors = analysis_embeddings(analysis, embedder, store)
+        else:
+            vectors = analysis_embeddings(analysis, embedder)
         return _Work(path, analysis=analysis, embeddings=(embedder.name, vectors) if vectors else None,
                      seconds=time.perf_counter() - started)
     except IngestError as exc:
@@ -101,12 +150,14 @@ def run(
     *,
     analyze: bool = True,
     workers: int = 1,
+    time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT,
     on_start: Optional[Callable[[int], None]] = None,
     on_outcome: Optional[Callable[[FileOutcome], None]] = None,
 ) -> RunSummary:
     """Bring the store at ``db_path`` up to date with the files under ``paths``.
 
-    ``analyze=False`` only ingests (clean and store). ``on_start`` gets the number of files found,
+    ``analyze=False`` only ingests (clean and store). A file that takes longer than ``time_limit_s``
+    seconds is reported as failed and the batch goes on (``None``: no limit). ``on_start`` gets the number of files found,
     ``on_outcome`` each file's outcome as it completes (for progress display).
     """
     from .extract import analysis_version
@@ -136,7 +187,7 @@ def run(
                 todo.append(path)
 
         db = str(db_path)
-        for work in _map(todo, db, analyze, version or "", workers):
+        for work in _map(todo, db, analyze, version or "", workers, time_limit_s):
             if work.error is not None:
                 finish(FileOutcome(work.path, "failed", error=work.error, seconds=work.seconds))
                 continue
@@ -180,11 +231,12 @@ def _init_worker(workers: int) -> None:
     os.environ.setdefault(TORCH_THREADS_ENV, str(max(1, (os.cpu_count() or 1) // workers)))
 
 
-def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int) -> Iterator[_Work]:
+def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
+         time_limit_s: Optional[float]) -> Iterator[_Work]:
     """Process files in this process, or in ``workers`` processes, yielding results as they finish."""
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
-            yield process_file(path, db, analyze, version)
+            yield process_file(path, db, analyze, version, time_limit_s)
         return
     # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
@@ -193,7 +245,7 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int) 
         pending = {}
         queue = iter(paths)
         for path in queue:
-            pending[pool.submit(process_file, path, db, analyze, version)] = path
+            pending[pool.submit(process_file, path, db, analyze, version, time_limit_s)] = path
             if len(pending) >= 2 * workers:
                 break
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -208,4 +260,4 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int) 
                     yield _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending[pool.submit(process_file, nxt, db, analyze, version)] = nxt
+                    pending[pool.submit(process_file, nxt, db, analyze, version, time_limit_s)] = nxt

@@ -78,7 +78,7 @@ def analyze(
 @app.command()
 def ingest(paths: List[Path] = PathsArgument, db: Path = DbOption) -> None:
     """Clean files and store them as reports (no extraction); re-runs skip unchanged files."""
-    _batch(paths, db, analyze=False, workers=1)
+    _batch(paths, db, analyze=False, workers=1, time_limit=900.0)
 
 
 @app.command()
@@ -87,14 +87,16 @@ def run(
     db: Path = DbOption,
     workers: int = typer.Option(0, "--workers", "-w", min=0,
                                 help="Worker processes; 0 = one per core (at most 4)."),
+    time_limit: float = typer.Option(900.0, "--time-limit", min=0,
+                                     help="Seconds one file may take before it is reported as failed; 0 = no limit."),
 ) -> None:
     """The batch job: ingest and analyze files into the store, redoing only new or changed ones."""
     if workers == 0:
         workers = max(1, min(os.cpu_count() or 1, 4))
-    _batch(paths, db, analyze=True, workers=workers)
+    _batch(paths, db, analyze=True, workers=workers, time_limit=time_limit or None)
 
 
-def _batch(paths: List[Path], db: Path, analyze: bool, workers: int) -> None:
+def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit: Optional[float] = None) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -117,7 +119,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int) -> None:
     try:
         with progress:
             summary = run_batch(
-                [p for p in paths if p.exists()], db, analyze=analyze, workers=workers,
+                [p for p in paths if p.exists()], db, analyze=analyze, workers=workers, time_limit_s=time_limit,
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
             )
     except StoreError as exc:

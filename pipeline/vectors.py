@@ -28,22 +28,29 @@ def embedding_text(text: str, detail: str = "", kind: Optional[str] = None) -> s
     return item_text(text, detail)
 
 
-def analysis_embeddings(analysis: "Analysis", embedder: "Embedder") -> dict[str, np.ndarray]:
+def analysis_embeddings(analysis: "Analysis", embedder: "Embedder",
+                        store: Optional["Store"] = None) -> dict[str, np.ndarray]:
     """Vectors of one analysis's items, keyed as the embedding cache keys them (one per distinct text).
 
     A batch worker computes them next to the analysis, on its own core, and the parent stores them with
     the report; ``index_items`` then finds every vector in the cache instead of encoding after the batch.
-    An embedder whose space depends on the whole corpus (TF-IDF) gives none.
+    Texts the ``store`` already has a vector for (boilerplate, a report seen before) are left out. An
+    embedder whose space depends on the whole corpus (TF-IDF) gives none.
     """
     from .embed import text_key
     from .store import item_columns
 
     if getattr(embedder, "corpus_relative", False):
         return {}
-    texts = sorted({embedding_text(text, detail, kind) for kind, _, _, text, detail in item_columns(analysis)})
-    if not texts:
+    by_key = {text_key(t): t for t in
+              {embedding_text(text, detail, kind) for kind, _, _, text, detail in item_columns(analysis)}}
+    if store is not None and by_key:
+        for key in store.cached_embeddings(sorted(by_key), embedder.name):
+            del by_key[key]
+    if not by_key:
         return {}
-    return {text_key(t): v for t, v in zip(texts, embedder.embed(texts))}
+    keys = sorted(by_key, key=by_key.__getitem__)
+    return dict(zip(keys, embedder.embed([by_key[k] for k in keys])))
 
 
 def embed_cached(store: "Store", texts: Sequence[str], embedder: "Embedder") -> np.ndarray:

@@ -51,6 +51,33 @@ def test_ingest_is_incremental(tmp_path):
     assert titles == ["Survey of county 0", "Survey of county 1, revised", "Survey of county 2"]
 
 
+def test_a_file_that_takes_too_long_fails_alone_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import pipeline.extract
+
+    real = pipeline.extract.analyze_report
+
+    def stuck_on_county_1(report, **kwargs):
+        while "county 1" in report.title:  # a pathological input the stages never finish
+            time.sleep(0.01)
+        return real(report, **kwargs)
+
+    monkeypatch.setenv("REPORTLENS_EMBEDDER", "tfidf")
+    write_reports(tmp_path / "warm", 1)
+    run([tmp_path / "warm"], tmp_path / "warm.db")  # load the models before the clock matters
+    monkeypatch.setattr(pipeline.extract, "analyze_report", stuck_on_county_1)
+    src = tmp_path / "in"
+    write_reports(src, 3)
+    db = tmp_path / "s.db"
+    started = time.perf_counter()
+    summary = run([src], db, time_limit_s=1.0)
+    assert time.perf_counter() - started < 60
+    assert summary.count("new") == 2
+    [failed] = summary.failed
+    assert failed.path.name == "report-001.txt" and "gave up after 1 s" in failed.error
+    with Store(db) as store:
+        assert sorted(r.title for r in store.reports()) == ["Survey of county 0", "Survey of county 2"]
+
+
 def test_identical_content_in_two_files_is_one_report(tmp_path):
     src = tmp_path / "in"
     write_reports(src, 1)

@@ -128,6 +128,9 @@ def test_vectors_made_with_the_analysis_are_stored_with_it_and_not_recomputed(tm
         assert store.items_without_vectors(parent.name) == []
         # the items' vectors came with the report (the parent only encodes the codebook's descriptions)
         assert not set(parent.texts) & set(worker.texts)
+        # a worker meeting the same texts again (a copy, boilerplate) finds them in the store
+        again = CountingEmbedder()
+        assert analysis_embeddings(analysis, again, store) == {} and again.texts == []
 
 
 def test_a_corpus_relative_embedder_gives_no_vectors_with_the_analysis():
