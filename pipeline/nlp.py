@@ -48,6 +48,26 @@ def sentencizer() -> "Language":
     return nlp
 
 
+_CJK_OR_WORD = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def cjk_bigrams(text: str) -> str:
+    """``text`` as space-separated tokens for a Chinese full-text index: each run of Chinese characters
+    becomes its overlapping character bigrams (国内生产总值 → 国内 内生 生产 产总 总值; a lone character
+    stays itself), other words are kept, lower-cased. A word-level tokenizer would keep a whole clause as
+    one token; bigrams let a query of any length of two characters or more match inside it."""
+    tokens: list[str] = []
+    for m in _CJK_OR_WORD.finditer(text):
+        run = m.group(1)
+        if run is None:
+            tokens.append(m.group(0).lower())
+        elif len(run) == 1:
+            tokens.append(run)
+        else:
+            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return " ".join(tokens)
+
+
 _CJK_SENTENCE_END = re.compile(r"[^。！？；!?\n]*(?:[。！？；!?]+[”’」』）)]*|\n|$)")
 
 

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional, Sequence
 
+from .nlp import cjk_bigrams
+
 if TYPE_CHECKING:  # pragma: no cover
     from .embed import Embedder
     from .store import Store
@@ -136,29 +138,32 @@ def keyword_ranking(conn: sqlite3.Connection, query: str, kinds: Sequence[str], 
     """(item rowid, BM25 score; higher is better) best first."""
     where, params = _filter_sql(filters, kinds)
     terms = query_terms(query)
-    if terms and all(_CJK.search(t) for t in terms):
-        # unicode61 keeps a run of Chinese characters as one token: match substrings instead.
-        likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
-        rows = conn.execute(
-            f"""SELECT i.rowid, 0.0 FROM items i JOIN reports r ON r.id = i.report_id
-                WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
-            [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
-        return [(r[0], 0.0) for r in rows]
-    expression = fts_expression(query)
+    if any(_CJK.search(t) for t in terms):
+        if any(len(t) == 1 and _CJK.search(t) for t in terms):
+            # a one-character word has no bigram to look up: match it as a substring, unranked
+            likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
+            rows = conn.execute(
+                f"""SELECT i.rowid, 0.0 FROM items i JOIN reports r ON r.id = i.report_id
+                    WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
+                [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
+            return [(r[0], 0.0) for r in rows]
+        # Chinese has no spaces: each word is looked up as the phrase of its character bigrams
+        table, expression = "items_cjk", " OR ".join(f'"{cjk_bigrams(t)}"' for t in terms)
+    else:
+        table, expression = "items_fts", fts_expression(query)
     # Rank inside FTS5 first (fast), then filter the best few; widen to every match only when the
     # filters leave too few of them.
     for inner in (limit * 8, -1):
         rows = conn.execute(
             f"""SELECT i.rowid, m.s FROM
-                  (SELECT rowid, bm25(items_fts, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) AS s FROM items_fts WHERE items_fts MATCH ?
-                   ORDER BY s, rowid LIMIT ?) AS m
+                  (SELECT rowid, bm25({table}, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) AS s FROM {table}
+                   WHERE {table} MATCH ? ORDER BY s, rowid LIMIT ?) AS m
                 JOIN items i ON i.rowid = m.rowid JOIN reports r ON r.id = i.report_id
                 WHERE {where} ORDER BY m.s, i.rowid LIMIT ?""",
             [expression, inner, *params, limit]).fetchall()
         if len(rows) >= limit or inner == -1:
             break
-        matched = conn.execute("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH ?",
-                                     (expression,)).fetchone()[0]
+        matched = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?", (expression,)).fetchone()[0]
         if matched <= inner:
             break
     return [(r[0], -r[1]) for r in rows]

@@ -8,6 +8,7 @@ or a kill mid-batch leaves every report either fully stored or not at all. The s
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_DB = "reportlens.db"
 BUSY_TIMEOUT_MS = 60_000
+
+_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 ITEM_KINDS = ("figures", "stages", "practices", "findings", "recommendations")
 
@@ -122,6 +125,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reports ADD COLUMN year INTEGER;
     CREATE INDEX reports_year ON reports(year);
     """,
+    # 3 -> 4: a full-text index of the items written in Chinese, as character bigrams (nlp.cjk_bigrams;
+    # filled from Python on save, and for the items already stored by the backfill after this script)
+    """
+    CREATE VIRTUAL TABLE items_cjk USING fts5(text, detail, tokenize='unicode61');
+    CREATE TRIGGER items_cjk_delete AFTER DELETE ON items BEGIN
+        DELETE FROM items_cjk WHERE rowid = old.rowid;
+    END;
+    """,
 ]
 
 
@@ -216,6 +227,8 @@ class Store:
                 if self.schema_version == target:
                     for statement in _statements(MIGRATIONS[target]):
                         self.conn.execute(statement)
+                    if target + 1 == 4:
+                        self._index_cjk()
                     self.conn.execute(f"PRAGMA user_version = {target + 1}")
 
     # -- writes ------------------------------------------------------------------------------------
@@ -260,12 +273,24 @@ class Store:
                        VALUES (?,?,?,?,?,?,?,?,?)""",
                     rows,
                 )
+                self._index_cjk(report.id)
                 if embeddings:
                     self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
                     self._record_source(source, report.id, now)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot write report {report.id} ({_reason(exc)})") from None
+
+    def _index_cjk(self, report_id: Optional[str] = None) -> None:
+        """Put the items with Chinese text (of one report, or all) into the bigram index ``items_cjk``."""
+        from .nlp import cjk_bigrams
+
+        sql = "SELECT rowid, text, detail FROM items"
+        rows = self.conn.execute(sql + " WHERE report_id = ?", (report_id,)) if report_id else self.conn.execute(sql)
+        self.conn.executemany(
+            "INSERT INTO items_cjk (rowid, text, detail) VALUES (?, ?, ?)",
+            [(rowid, cjk_bigrams(text), cjk_bigrams(detail)) for rowid, text, detail in rows
+             if _HAS_CJK.search(text) or _HAS_CJK.search(detail)])
 
     def record_source(self, source: Path, report_id: str) -> None:
         """Remember that ``source``, as it is now on disk, holds report ``report_id``."""

@@ -156,3 +156,46 @@ def test_hits_carry_provenance(store):
 def test_embedding_text_is_bounded():
     assert embedding_text("Build sites.", "In every county.") == "Build sites. In every county."
     assert len(embedding_text("word " * 200, "y")) <= 300
+
+
+def test_chinese_keyword_search_ranks_by_bm25_over_character_bigrams(tmp_path):
+    with Store(tmp_path / "zh.db") as store:
+        store.save(report("z1", "浙江调研", ["加强领导，成立工作小组", "建立示范点，推广经验"]), "v")
+        # saved later (higher rowids), but the better match: ranking, not storage order, must decide
+        store.save(report("z2", "江苏调研", ["抓好党建工作，以党建带工建、团建", "培训党务干部"]), "v")
+        searcher = Searcher(store, BagOfWordsEmbedder())
+        hits = searcher.search("党建", mode="keyword")
+        assert [h.text for h in hits] == ["抓好党建工作，以党建带工建、团建"]
+        # a word inside a longer run of characters is found; the phrase must be contiguous
+        assert [h.text for h in searcher.search("示范点", mode="keyword")] == ["建立示范点，推广经验"]
+        assert searcher.search("示范经验", mode="keyword") == []
+        # several words: any of them, the item with more of them first
+        hits = searcher.search("党务干部 培训 示范", mode="keyword")
+        assert hits[0].text == "培训党务干部" and len(hits) == 2
+        # a one-character word still finds its items (as a substring)
+        assert {h.text for h in searcher.search("党", mode="keyword")} == {"抓好党建工作，以党建带工建、团建", "培训党务干部"}
+
+
+def test_the_chinese_index_follows_resaved_and_deleted_reports(tmp_path):
+    with Store(tmp_path / "zh.db") as store:
+        store.save(report("z1", "浙江调研", ["建立示范点"]), "v")
+        store.save(report("z1", "浙江调研", ["培训党务干部"]), "v")  # re-analysed: the old item goes
+        searcher = Searcher(store, BagOfWordsEmbedder())
+        assert searcher.search("示范点", mode="keyword") == []
+        assert [h.text for h in searcher.search("党务", mode="keyword")] == ["培训党务干部"]
+        store.delete_report("z1")
+        assert searcher.search("党务", mode="keyword") == []
+        assert store.conn.execute("SELECT COUNT(*) FROM items_cjk").fetchone()[0] == 0
+
+
+def test_a_store_from_before_the_chinese_index_is_backfilled(tmp_path):
+    import sqlite3 as sq
+
+    db = tmp_path / "old.db"
+    with Store(db) as store:
+        store.save(report("z1", "浙江调研", ["建立示范点"]), "v")
+    conn = sq.connect(db)  # take it back to schema 3, as an older reportlens left it
+    conn.executescript("DROP TRIGGER items_cjk_delete; DROP TABLE items_cjk; PRAGMA user_version = 3;")
+    conn.close()
+    with Store(db) as store:
+        assert [h.text for h in Searcher(store, BagOfWordsEmbedder()).search("示范点", mode="keyword")] == ["建立示范点"]
