@@ -187,7 +187,9 @@ def silhouette_by_labels(distances: np.ndarray, labels: np.ndarray) -> float:
     means = sums / np.maximum(sizes, 1)
     means[np.arange(n), labels] = np.inf
     b = means.min(axis=1)
-    score = np.where((own > 1) & np.isfinite(b), (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    counted = (own > 1) & np.isfinite(b)  # one cluster only: no nearest other cluster, score 0
+    b = np.where(counted, b, a)
+    score = np.where(counted, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
     return float(score.mean())
 
 
