@@ -280,6 +280,15 @@ def lead_in_kind(text: str, floor: int, pos: int, region_kind: str = "other"
     return "unknown", before[0]
 
 
+def counted_non_practices(text: str, floor: int, pos: int) -> Optional[str]:
+    """The sentence before ``pos`` when it counts reasons, challenges, risks... ("SBA officials cited two key
+    reasons for not seeking this authority."): the list after it is not of measures taken."""
+    before = preceding_sentences(text, floor, pos, count=1)
+    if before and re.search(load_data("cues.json")["counted_non_practices"], before[0], re.I):
+        return before[0]
+    return None
+
+
 def segments_of(text: str, region: Region, language: str) -> list[Segment]:
     markers = find_markers(text, region.start, region.end, language)
     segments = [Segment(region.start, region.end, None)]
@@ -290,6 +299,10 @@ def segments_of(text: str, region: Region, language: str) -> list[Segment]:
         if not opens_list:
             continue
         kind, sentence = lead_in_kind(text, region.start, mk.start, region.kind)
+        if sentence is None or kind == "unknown":
+            counted = counted_non_practices(text, region.start, mk.start)
+            if counted is not None:
+                kind, sentence = "non_practices", counted
         if sentence is None:
             continue
         segments[-1].end = mk.start
@@ -470,6 +483,11 @@ def extract_structure(report: Report) -> Structure:
         region_items = False
         for seg in segments:
             kind = seg.kind or region.kind
+            if seg.kind == "non_practices":
+                # reasons or challenges: findings in a findings part, and nothing to extract elsewhere
+                if region.kind not in ("findings", "recommendations", "mixed"):
+                    continue
+                kind = region.kind
             if seg.kind in ("findings", "recommendations") and explicit & {seg.kind, "mixed"} and \
                     region.kind not in ("findings", "recommendations", "mixed"):
                 continue

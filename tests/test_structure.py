@@ -360,3 +360,29 @@ High legal costs. Workers often cannot afford counsel to pursue their claims.
     near = text.replace("Retaliation.", "The agencies took these steps:\n\nRetaliation.")
     assert [p.text for p in extract_structure(ingest_text(near, fmt="markdown")).practices] == \
         ["Retaliation", "High legal costs"]
+
+
+def test_a_list_of_reasons_or_challenges_is_not_read_as_practices():
+    from pipeline.ingest import ingest_text
+
+    text = """# Tax data sharing
+
+## Leading practices the agencies followed
+
+The agencies took these steps:
+
+**Clarify roles.** The MOU sets out what each agency does.
+
+**Define common outcomes.** Both agencies agreed on what success means.
+
+SBA officials cited two key reasons for not seeking this authority. First, they expressed a preference for a
+more general amendment. Second, they prefer to keep obtaining applicant consent.
+"""
+    practices = [p.text for p in extract_structure(ingest_text(text, fmt="markdown")).practices]
+    assert practices == ["Clarify roles", "Define common outcomes"]
+    # in a findings part the same list is what the report found
+    findings_text = text.replace("## Leading practices the agencies followed", "## Findings")
+    findings = [f.text for f in extract_structure(ingest_text(findings_text, fmt="markdown")).findings]
+    assert any("more general amendment" in f for f in findings)
+    assert not any("more general amendment" in p.text
+                   for p in extract_structure(ingest_text(findings_text, fmt="markdown")).practices)
