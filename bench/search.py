@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sqlite3
 import statistics
@@ -45,12 +46,15 @@ def quality(db: Path) -> None:
         print("no bench/search_queries.json: quality not measured")
         return
     cases = json.loads(QUERIES.read_text(encoding="utf-8"))
-    print(f"\nquality over {len(cases)} queries")
-    print(f"{'mode':>9} {'MRR':>6} {'R@5':>6}")
+    for case in cases:
+        case["lang"] = "zh" if re.search(r"[\u3400-\u9fff]", case["query"]) else "en"
+    groups = [("all", cases)] + [(lang, [c for c in cases if c["lang"] == lang]) for lang in ("en", "zh")]
+    print(f"\nquality over {len(cases)} queries ({sum(c['lang'] == 'zh' for c in cases)} in Chinese)")
+    print(f"{'mode':>9} " + " ".join(f"{name + ' MRR':>9} {name + ' R@5':>9}" for name, group in groups if group))
     with Store(db) as store:
         searcher = Searcher(store)
         for mode in ("keyword", "semantic", "hybrid"):
-            rr, hits5 = [], []
+            rr, hits5 = {}, {}
             for case in cases:
                 try:
                     hits = searcher.search(case["query"], mode=mode, limit=10, kinds=case.get("kinds", ["practices"]))
@@ -58,9 +62,11 @@ def quality(db: Path) -> None:
                     hits = []
                 relevant = [i for i, h in enumerate(hits, start=1)
                             if all(w.lower() in f"{h.text} {h.detail}".lower() for w in case["expect"])]
-                rr.append(1 / relevant[0] if relevant else 0.0)
-                hits5.append(1.0 if relevant and relevant[0] <= 5 else 0.0)
-            print(f"{mode:>9} {statistics.mean(rr):>6.3f} {statistics.mean(hits5):>6.3f}")
+                rr[id(case)] = 1 / relevant[0] if relevant else 0.0
+                hits5[id(case)] = 1.0 if relevant and relevant[0] <= 5 else 0.0
+            cells = [f"{statistics.mean(rr[id(c)] for c in group):>9.3f} "
+                     f"{statistics.mean(hits5[id(c)] for c in group):>9.3f}" for _, group in groups if group]
+            print(f"{mode:>9} " + " ".join(cells))
 
 
 def scale_store(source: Path, target: Path, size: int) -> int:

@@ -41,7 +41,8 @@ class Embedder(Protocol):
 
     ``corpus_relative`` (optional attribute, default False) marks embedders whose vector space depends on
     the texts they were fitted on (TF-IDF): their vectors must not be cached across runs or compared with
-    vectors from another fit.
+    vectors from another fit. ``languages`` (optional, default: any) lists the languages whose meaning the
+    vectors capture; search does not rank a query in another language by them.
     """
 
     name: str
@@ -131,6 +132,7 @@ class MiniLMEmbedder:
     name = MINILM_NAME
     dim = MINILM_DIM
     corpus_relative = False
+    languages = ("en",)  # trained on English pairs; Chinese text maps to little more than noise
 
     def __init__(self, batch_size: int = MINILM_BATCH_SIZE) -> None:
         self.batch_size = batch_size

@@ -95,6 +95,7 @@ class NumpyMiniLM:
     name = MINILM_NAME
     dim = MINILM_DIM
     corpus_relative = False
+    languages = ("en",)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:

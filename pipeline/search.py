@@ -106,6 +106,20 @@ def fts_expression(query: str) -> str:
     return " OR ".join(f'"{t}"' for t in content)
 
 
+def cjk_expression(terms: Sequence[str]) -> str:
+    """An FTS5 expression over the bigram index for a query with Chinese in it. Chinese is typed without
+    spaces, so a term is often a whole phrase (农民增收措施) that no item contains as written: each term
+    matches as the phrase of its bigrams (ranked highest) or by any of its bigrams, so items sharing more
+    of it rank higher, as BM25 weighs them."""
+    parts: list[str] = []
+    for term in terms:
+        grams = cjk_bigrams(term).split()
+        if len(grams) > 1:
+            parts.append(f'"{" ".join(grams)}"')
+        parts.extend(f'"{g}"' for g in grams)
+    return " OR ".join(dict.fromkeys(parts))
+
+
 def _filter_sql(filters: Filters, kinds: Sequence[str]) -> tuple[str, list]:
     clauses = [f"i.kind IN ({','.join('?' * len(kinds))})"]
     params: list = list(kinds)
@@ -147,8 +161,7 @@ def keyword_ranking(conn: sqlite3.Connection, query: str, kinds: Sequence[str], 
                     WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
                 [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
             return [(r[0], 0.0) for r in rows]
-        # Chinese has no spaces: each word is looked up as the phrase of its character bigrams
-        table, expression = "items_cjk", " OR ".join(f'"{cjk_bigrams(t)}"' for t in terms)
+        table, expression = "items_cjk", cjk_expression(terms)
     else:
         table, expression = "items_fts", fts_expression(query)
     # Rank inside FTS5 first (fast), then filter the best few; widen to every match only when the
@@ -224,6 +237,8 @@ class Searcher:
         if not query_terms(query):
             raise QueryError("the query has no words to search for")
         depth = max(50, limit * 5)
+        if mode == "hybrid" and not self.reads(query):
+            mode = "keyword"  # the encoder does not read the query's language: its ranking would be noise
         semantic: list[tuple[int, float]] = []
         if mode == "keyword":
             keyword = keyword_ranking(self.store.conn, query, kinds, filters, depth)
@@ -245,6 +260,11 @@ class Searcher:
         keyword_rank = {rowid: i for i, (rowid, _) in enumerate(keyword, start=1)}
         semantic_rank = {rowid: (i, s) for i, (rowid, s) in enumerate(semantic, start=1)}
         return self._hits(scored[:limit], keyword_rank, semantic_rank)
+
+    def reads(self, query: str) -> bool:
+        """Whether the sentence encoder captures the meaning of text in the query's language."""
+        languages = getattr(self.embedder, "languages", None)
+        return languages is None or ("zh" if _CJK.search(query) else "en") in languages
 
     def _semantic(self, query: str, kinds: Sequence[str], filters: Filters, depth: int) -> list[tuple[int, float]]:
         vector = self.embedder.embed([query])[0]

@@ -166,9 +166,13 @@ def test_chinese_keyword_search_ranks_by_bm25_over_character_bigrams(tmp_path):
         searcher = Searcher(store, BagOfWordsEmbedder())
         hits = searcher.search("党建", mode="keyword")
         assert [h.text for h in hits] == ["抓好党建工作，以党建带工建、团建"]
-        # a word inside a longer run of characters is found; the phrase must be contiguous
+        # a word inside a longer run of characters is found
         assert [h.text for h in searcher.search("示范点", mode="keyword")] == ["建立示范点，推广经验"]
-        assert searcher.search("示范经验", mode="keyword") == []
+        # a query typed as one run (no spaces) finds items that share its parts, the closest first
+        assert [h.text for h in searcher.search("推广示范经验", mode="keyword")] == ["建立示范点，推广经验"]
+        hits = searcher.search("成立工作组", mode="keyword")  # 成立 立工 工作 | 工作
+        assert [h.text for h in hits] == ["加强领导，成立工作小组", "抓好党建工作，以党建带工建、团建"]
+        assert searcher.search("财政预算", mode="keyword") == []
         # several words: any of them, the item with more of them first
         hits = searcher.search("党务干部 培训 示范", mode="keyword")
         assert hits[0].text == "培训党务干部" and len(hits) == 2
@@ -199,3 +203,21 @@ def test_a_store_from_before_the_chinese_index_is_backfilled(tmp_path):
     conn.close()
     with Store(db) as store:
         assert [h.text for h in Searcher(store, BagOfWordsEmbedder()).search("示范点", mode="keyword")] == ["建立示范点"]
+
+
+def test_hybrid_ranks_a_query_the_encoder_cannot_read_by_keywords_alone(tmp_path):
+    class EnglishOnly(BagOfWordsEmbedder):
+        languages = ("en",)
+
+    with Store(tmp_path / "zh.db") as store:
+        store.save(report("z1", "浙江调研", ["加强领导，成立工作小组", "建立示范点，推广经验"]), "v")
+        store.save(report("e1", "Visit", ["Build demonstration sites in every county"]), "v")
+        index_items(store, EnglishOnly())
+        searcher = Searcher(store, EnglishOnly())
+        hybrid = searcher.search("示范点", mode="hybrid")
+        assert [h.text for h in hybrid] == [h.text for h in searcher.search("示范点", mode="keyword")]
+        assert all(h.semantic_rank is None for h in hybrid)
+        # an English query still fuses both rankings
+        assert searcher.search("demonstration sites", mode="hybrid")[0].semantic_rank == 1
+        # an encoder that reads any language is used for any query
+        assert Searcher(store, BagOfWordsEmbedder()).search("示范点", mode="hybrid")[0].semantic_rank is not None
