@@ -161,6 +161,28 @@ def summary_markdown(analysis: Analysis) -> str:
     return "\n".join(lines)
 
 
+def highlight_pattern(query: str):
+    """A regex of what to mark in a hit: words of three letters or more (with their endings), and the
+    character bigrams of Chinese terms (what the Chinese index matched on)."""
+    import re
+
+    from .nlp import cjk_bigrams
+    from .search import _CJK, query_terms
+
+    words, grams = [], set()
+    for term in query_terms(query):
+        if _CJK.search(term):
+            grams.update(cjk_bigrams(term).split())
+        elif len(term) > 2:
+            words.append(term)
+    alternatives = []
+    if words:
+        alternatives.append(r"\b(?:" + "|".join(re.escape(t) for t in words) + r")\w*")
+    if grams:
+        alternatives.append("|".join(re.escape(g) for g in sorted(grams, key=lambda g: (-len(g), g))))
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
 def hits_table(hits, query: str):
     """Search hits as a table, the query's words highlighted in each item."""
     import re
@@ -168,11 +190,8 @@ def hits_table(hits, query: str):
     from rich.table import Table
     from rich.text import Text
 
-    from .search import query_terms
-
-    terms = [t for t in query_terms(query) if len(t) > 2]
-    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE) if terms else None
     table = Table(show_lines=False)
+    pattern = highlight_pattern(query)
     for column, style in (("#", "dim"), ("item", ""), ("report", "cyan"), ("region", ""), ("theme", "magenta")):
         table.add_column(column, style=style or None, overflow="fold")
     for hit in hits:

@@ -221,3 +221,12 @@ def test_hybrid_ranks_a_query_the_encoder_cannot_read_by_keywords_alone(tmp_path
         assert searcher.search("demonstration sites", mode="hybrid")[0].semantic_rank == 1
         # an encoder that reads any language is used for any query
         assert Searcher(store, BagOfWordsEmbedder()).search("示范点", mode="hybrid")[0].semantic_rank is not None
+
+
+def test_hits_mark_the_query_words_and_the_chinese_bigrams_they_matched_on():
+    from pipeline.render import highlight_pattern
+
+    marked = lambda q, text: [m.group(0) for m in highlight_pattern(q).finditer(text)]  # noqa: E731
+    assert marked("demonstration sites", "Build demonstration sites; a site visit") == ["demonstration", "sites"]
+    assert marked("农民增收措施", "加强农业基础建设，促进农民增收") == ["农民", "增收"]
+    assert highlight_pattern("of a") is None  # nothing worth marking
