@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -111,26 +111,24 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
 
     try:
         report = ingest_file(path)
-        if db_path is not None:
-            with Store(db_path) as store:
-                stored_version = store.analysis_version(report.id) if store.has_report(report.id) else False
-            if stored_version is not False and (not analyze or stored_version == version):
-                return _Work(path, known_id=report.id, title=report.title,
-                             seconds=time.perf_counter() - started)
-        if not analyze:
-            return _Work(path, analysis=Analysis(report=report), seconds=time.perf_counter() - started)
-        from .embed import default_embedder
-        from .vectors import analysis_embeddings
+        with ExitStack() as stack:
+            # one connection for the whole file: the stored-version check, then the vector cache
+            store = stack.enter_context(Store(db_path)) if db_path is not None else None
+            if store is not None and store.has_report(report.id):
+                stored_version = store.analysis_version(report.id)
+                if not analyze or stored_version == version:
+                    return _Work(path, known_id=report.id, title=report.title,
+                                 seconds=time.perf_counter() - started)
+            if not analyze:
+                return _Work(path, analysis=Analysis(report=report), seconds=time.perf_counter() - started)
+            from .embed import default_embedder
+            from .vectors import analysis_embeddings
 
-        embedder = default_embedder()
-        analysis = analyze_report(report, embedder=embedder)
-        # Encode the items for search here, on this worker's core, rather than all at once after the
-        # batch; texts the store already has vectors for are not encoded again.
-        if db_path is not None:
-            with Store(db_path) as store:
-                vectors = analysis_embeddings(analysis, embedder, store)
-        else:
-            vectors = analysis_embeddings(analysis, embedder)
+            embedder = default_embedder()
+            analysis = analyze_report(report, embedder=embedder)
+            # Encode the items for search here, on this worker's core, rather than all at once after the
+            # batch; texts the store already has vectors for are not encoded again.
+            vectors = analysis_embeddings(analysis, embedder, store)
         return _Work(path, analysis=analysis, embeddings=(embedder.name, vectors) if vectors else None,
                      seconds=time.perf_counter() - started)
     except IngestError as exc:

@@ -48,7 +48,9 @@ def sentencizer() -> "Language":
     return nlp
 
 
-_CJK_OR_WORD = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
+# A Chinese character (CJK unified ideographs, extension A, compatibility ideographs).
+CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_OR_WORD = re.compile(rf"({CHINESE.pattern}+)|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def cjk_bigrams(text: str) -> str:

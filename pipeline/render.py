@@ -166,12 +166,12 @@ def highlight_pattern(query: str):
     character bigrams of Chinese terms (what the Chinese index matched on)."""
     import re
 
-    from .nlp import cjk_bigrams
-    from .search import _CJK, query_terms
+    from .nlp import CHINESE, cjk_bigrams
+    from .search import query_terms
 
     words, grams = [], set()
     for term in query_terms(query):
-        if _CJK.search(term):
+        if CHINESE.search(term):
             grams.update(cjk_bigrams(term).split())
         elif len(term) > 2:
             words.append(term)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Optional, Sequence
 
-from .nlp import cjk_bigrams
+from .nlp import CHINESE, cjk_bigrams
 
 if TYPE_CHECKING:  # pragma: no cover
     from .embed import Embedder
@@ -31,7 +31,6 @@ RRF_K = 60
 # hybrid 0.933 -> 0.963, flat for detail weights from 1.5 to 5 times the headline's).
 BM25_WEIGHTS = (1.0, 1.5)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class QueryError(ValueError):
@@ -152,8 +151,8 @@ def keyword_ranking(conn: sqlite3.Connection, query: str, kinds: Sequence[str], 
     """(item rowid, BM25 score; higher is better) best first."""
     where, params = _filter_sql(filters, kinds)
     terms = query_terms(query)
-    if any(_CJK.search(t) for t in terms):
-        if any(len(t) == 1 and _CJK.search(t) for t in terms):
+    if any(CHINESE.search(t) for t in terms):
+        if any(len(t) == 1 and CHINESE.search(t) for t in terms):
             # a one-character word has no bigram to look up: match it as a substring, unranked
             likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
             rows = conn.execute(
@@ -264,7 +263,7 @@ class Searcher:
     def reads(self, query: str) -> bool:
         """Whether the sentence encoder captures the meaning of text in the query's language."""
         languages = getattr(self.embedder, "languages", None)
-        return languages is None or ("zh" if _CJK.search(query) else "en") in languages
+        return languages is None or ("zh" if CHINESE.search(query) else "en") in languages
 
     def _semantic(self, query: str, kinds: Sequence[str], filters: Filters, depth: int) -> list[tuple[int, float]]:
         vector = self.embedder.embed([query])[0]

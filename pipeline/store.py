@@ -8,7 +8,6 @@ or a kill mid-batch leaves every report either fully stored or not at all. The s
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -23,8 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_DB = "reportlens.db"
 BUSY_TIMEOUT_MS = 60_000
-
-_HAS_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 ITEM_KINDS = ("figures", "stages", "practices", "findings", "recommendations")
 
@@ -283,14 +280,14 @@ class Store:
 
     def _index_cjk(self, report_id: Optional[str] = None) -> None:
         """Put the items with Chinese text (of one report, or all) into the bigram index ``items_cjk``."""
-        from .nlp import cjk_bigrams
+        from .nlp import CHINESE, cjk_bigrams
 
         sql = "SELECT rowid, text, detail FROM items"
         rows = self.conn.execute(sql + " WHERE report_id = ?", (report_id,)) if report_id else self.conn.execute(sql)
         self.conn.executemany(
             "INSERT INTO items_cjk (rowid, text, detail) VALUES (?, ?, ?)",
             [(rowid, cjk_bigrams(text), cjk_bigrams(detail)) for rowid, text, detail in rows
-             if _HAS_CJK.search(text) or _HAS_CJK.search(detail)])
+             if CHINESE.search(text) or CHINESE.search(detail)])
 
     def record_source(self, source: Path, report_id: str) -> None:
         """Remember that ``source``, as it is now on disk, holds report ``report_id``."""
