@@ -17,7 +17,8 @@ from typing import Optional
 
 from pipeline.nlp import sentence_spans
 from pipeline.records import Report
-from pipeline.structure import load_data, regions_of
+from pipeline.cues import load_data
+from pipeline.regions import regions_of
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.records import Report, Section
-from pipeline.structure import extract_stages, extract_structure, strip_shared_lead_in
+from pipeline.stages import extract_stages
+from pipeline.statements import strip_shared_lead_in
+from pipeline.structure import extract_structure
 
 from .conftest import MODEL_REPORT, SHARED, load_scorer
 

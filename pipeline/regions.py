@@ -1,0 +1,246 @@
+"""Regions: a report's parts with what they hold (situation, practices, findings, recommendations, mixed,
+method, other), and the lead-in sentences that classify a list inside a part.
+
+A region is a section body with its sub-sections cut out; its kind is the ingested kind refined by heading cues
+in ``data/structure/cues.json`` ("mixed" for "Conclusions and recommendations"). A report without sections is
+cut at lines that read as such headings ("What GAO Found"). Lead-ins ("The main practices are as follows:")
+cut a region into segments whose kind the lead-in names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from pipeline.cues import cue_kind, load_data, matches_any
+from pipeline.enumerations import find_markers
+from pipeline.ingest import long_sentence_heading
+from pipeline.records import Report
+
+Span = tuple[int, int]
+
+
+@dataclass
+class Region:
+    """A stretch of text read as one part: a section body without its heading and sub-sections."""
+
+    start: int
+    end: int
+    kind: str  # situation / practices / findings / recommendations / mixed / method / other
+    heading: Optional[str] = None
+    section: Optional[int] = None  # index into the report's sections sorted by position
+
+
+@dataclass
+class Segment:
+    """A region cut at lead-in sentences; ``kind`` is what the lead-in (or the region) says follows."""
+
+    start: int
+    end: int
+    kind: Optional[str]
+    lead_in: Optional[str] = None
+
+
+def heading_kind(heading: str) -> Optional[str]:
+    table = load_data("cues.json")["heading_kinds"]
+    if long_sentence_heading(heading):
+        # "Implementing GAO's Recommendations Can Help DOD ..." is a chapter about recommendations
+        return cue_kind(heading, table, ("method", "other", "practices"))
+    rec = matches_any(table["recommendations"], heading)
+    fin = matches_any(table["findings"], heading)
+    if rec and fin:
+        return "mixed"
+    if rec:
+        return "recommendations"
+    if fin:
+        return "findings"
+    return cue_kind(heading, table, ("method", "other", "practices"))
+
+
+def sorted_sections(report: Report) -> list:
+    return sorted(report.sections, key=lambda s: (s.span[0], -s.span[1]))
+
+
+def section_kinds(sections: list) -> list[str]:
+    """Each section's effective kind: the ingested kind, refined by heading cues, inherited by sub-sections
+    that say nothing of their own."""
+    kinds: list[str] = []
+    parents = parent_indices(sections)
+    for i, sec in enumerate(sections):
+        kind = sec.kind
+        refined = heading_kind(sec.heading)
+        if refined and (kind in ("other", "situation") or refined == "mixed"):
+            kind = refined
+        parent = parents[i]
+        if parent is not None and kind in ("other", "situation") and kinds[parent] not in ("other", "situation"):
+            kind = kinds[parent]
+        kinds.append(kind)
+    return kinds
+
+
+def regions_of(report: Report) -> list[Region]:
+    """Section bodies in document order (children cut out of their parents), text before them as 'other'."""
+    text = report.text
+    sections = sorted_sections(report)
+    if not sections:
+        return cue_heading_regions(text)
+    kinds = section_kinds(sections)
+    children: list[list[Span]] = [[] for _ in sections]
+    for j, parent in enumerate(parent_indices(sections)):
+        if parent is not None:
+            children[parent].append(sections[j].span)
+    regions: list[Region] = []
+    if sections[0].span[0] > 0:
+        regions.append(Region(0, sections[0].span[0], "other"))
+    for i, sec in enumerate(sections):
+        body_start = sec.heading_span[1] if sec.heading_span else sec.span[0]
+        pos = body_start
+        for cs, ce in sorted(children[i]):
+            if cs > pos:
+                regions.append(Region(pos, cs, kinds[i], sec.heading, i))
+            pos = max(pos, ce)
+        if sec.span[1] > pos:
+            regions.append(Region(pos, sec.span[1], kinds[i], sec.heading, i))
+    return [r for r in regions if r.end > r.start]
+
+
+ZH_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、[^。；]{2,40}$")
+HEADING_LINE = re.compile(r"^[ \t]*[#*]*[ \t]*(?P<h>[^\n]{3,90}?)[ \t*]*$", re.M)
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s.lower())
+
+
+def looks_like_heading(text: str, start: int, end: int) -> bool:
+    """A markdown heading, a bold line that is not a caption's continuation, or a short upper- or title-case
+    line standing on its own (not a wrapped line of prose, not a contents line ending in a page number)."""
+    raw = text[start:end].strip()
+    prev_end = text.rfind("\n", 0, max(0, start - 1))
+    previous = text[prev_end + 1:max(0, start - 1)].strip()
+    if raw.startswith("#"):
+        return True
+    line = raw.strip("*# \t")
+    if len(line.split()) > 10 or re.search(r"[.;,:]$|\d$|^\d+[.)]\s|^[-•]|^(?:figure|table|source|note)\b",
+                                           line, re.I):
+        return False
+    if raw.startswith("**") and raw.endswith("**"):
+        return not previous.startswith("**")
+    letters = [c for c in line if c.isalpha()]
+    upper = sum(c.isupper() for c in letters) >= 0.8 * max(1, len(letters))
+    words = [w for w in line.split() if len(w) > 3]
+    title = words and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    stands_alone = not previous or re.search(r"[.!?:]$", previous) is not None or previous.isupper()
+    return bool((upper or title) and stands_alone)
+
+
+def cue_heading_regions(text: str) -> list[Region]:
+    """Regions of a report that came without sections: short lines that read as a findings or
+    recommendations heading ("What GAO Found", "SUMMARY OF C ONCLUSIONS AND RECOMMENDATIONS" with the
+    split words PDF extraction leaves) open a region that runs to the next such line or to an appendix."""
+    table = load_data("cues.json")["heading_kinds"]
+    squashed = {kind: [re.sub(r"\\b|\\s\??|\s", "", cue) for cue in cues] for kind, cues in table.items()}
+    cuts: list[tuple[int, int, str, str]] = []
+    for m in HEADING_LINE.finditer(text):
+        line = m.group("h").strip()
+        if ZH_HEADING.match(line):
+            kind = heading_kind(line) or "other"
+            cuts.append((m.start(), m.end(), "findings" if kind == "mixed" else kind, line))
+            continue
+        if not looks_like_heading(text, m.start(), m.end()):
+            continue
+        flat = re.sub(r"^(?:summaryof|chapter\d+:?|[ivx]+\.|\d+\.?)", "", _squash(line))
+        # a short heading may carry its cue anywhere ("Several lessons"), a longer one must open with it
+        find = re.search if len(line.split()) <= 5 else re.match
+        rec = any(find(c, flat) for c in squashed["recommendations"])
+        fin = any(find(c, flat) for c in squashed["findings"])
+        # "Conclusions and recommendations": the second cue follows the first
+        rec = rec or (fin and any(re.search(c, flat) for c in squashed["recommendations"]))
+        kind = "mixed" if rec and fin else "recommendations" if rec else "findings" if fin else None
+        if kind is None and any(re.match(c, flat) for c in squashed["other"] + squashed["method"]):
+            kind = "other"
+        if kind:
+            cuts.append((m.start(), m.end(), kind, line))
+    if not cuts:
+        return [Region(0, len(text), "other")]
+    regions = [Region(0, cuts[0][0], "other")] if cuts[0][0] > 0 else []
+    for i, (s, e, kind, line) in enumerate(cuts):
+        end = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        regions.append(Region(e, end, kind, line))
+    return [r for r in regions if r.end > r.start]
+
+
+def parent_indices(sections) -> list[Optional[int]]:
+    """For sections sorted by (start, -end), the index of each one's innermost enclosing section (None at the
+    top). One pass over a stack of open sections, so the cost stays linear in the number of sections."""
+    parents: list[Optional[int]] = []
+    stack: list[int] = []
+    for i, sec in enumerate(sections):
+        s, e = sec.span
+        while stack and not (sections[stack[-1]].span[0] <= s and e <= sections[stack[-1]].span[1]):
+            stack.pop()
+        parents.append(stack[-1] if stack else None)
+        stack.append(i)
+    return parents
+
+
+# --------------------------------------------------------------------------------------- lead-ins
+
+def preceding_sentences(text: str, floor: int, pos: int, count: int = 2) -> list[str]:
+    """Up to ``count`` sentences that end right before ``pos`` (nearest first)."""
+    chunk = text[max(floor, pos - 1500):pos].rstrip()
+    # a colon ends a lead-in even when the translator ran the first item on: "as follows: First, ..."
+    pieces = re.split(r"(?<=[.!?。！？:：])\s+|(?<=[。！？：])", chunk)
+    pieces = [p.strip() for p in pieces if p.strip()]
+    return list(reversed(pieces[-count:]))
+
+
+def lead_in_kind(text: str, floor: int, pos: int, region_kind: str = "other"
+                 ) -> tuple[Optional[str], Optional[str]]:
+    """(kind, sentence) when the sentence before ``pos`` announces a list ("unknown" if it names no kind).
+    A lead-in naming several kinds ("the main practices and experiences are:") takes the part's own kind
+    when it is among them, else recommendations before findings before practices."""
+    cues = load_data("cues.json")["lead_in"]
+    before = preceding_sentences(text, floor, pos)
+    if not before or not re.search(cues["pattern"], before[0], re.I):
+        return None, None
+    order = ("recommendations", "findings", "practices")
+    # outside findings and recommendations parts, what a report lists as "practices and experiences" was done
+    own = "practices" if region_kind in ("situation", "other") else region_kind
+    for sentence in before:
+        named = [kind for kind in order if matches_any(cues.get(kind, []), sentence)]
+        if named:
+            return (own if own in named else named[0]), before[0]
+    return "unknown", before[0]
+
+
+def counted_non_practices(text: str, floor: int, pos: int) -> Optional[str]:
+    """The sentence before ``pos`` when it counts reasons, challenges, risks... ("SBA officials cited two key
+    reasons for not seeking this authority."): the list after it is not of measures taken."""
+    before = preceding_sentences(text, floor, pos, count=1)
+    if before and re.search(load_data("cues.json")["counted_non_practices"], before[0], re.I):
+        return before[0]
+    return None
+
+
+def segments_of(text: str, region: Region, language: str) -> list[Segment]:
+    markers = find_markers(text, region.start, region.end, language)
+    segments = [Segment(region.start, region.end, None)]
+    prev = None
+    for mk in markers:
+        opens_list = mk.ordinal == 1 or (mk.ordinal is None and (prev is None or prev.family != mk.family))
+        prev = mk
+        if not opens_list:
+            continue
+        kind, sentence = lead_in_kind(text, region.start, mk.start, region.kind)
+        if sentence is None or kind == "unknown":
+            counted = counted_non_practices(text, region.start, mk.start)
+            if counted is not None:
+                kind, sentence = "non_practices", counted
+        if sentence is None:
+            continue
+        segments[-1].end = mk.start
+        segments.append(Segment(mk.start, region.end, None if kind == "unknown" else kind, sentence))
+    return segments
+
+
