@@ -29,6 +29,7 @@ class Region:
     kind: str  # situation / practices / findings / recommendations / mixed / method / other
     heading: Optional[str] = None
     section: Optional[int] = None  # index into the report's sections sorted by position
+    appendix: bool = False  # inside an appendix, annex or enclosure: supporting material, not the report's own say
 
 
 @dataclass
@@ -61,12 +62,29 @@ def sorted_sections(report: Report) -> list:
     return sorted(report.sections, key=lambda s: (s.span[0], -s.span[1]))
 
 
+def is_appendix_heading(heading: str) -> bool:
+    return re.match(load_data("cues.json")["appendix_heading"], heading.strip(" #*\t"), re.I) is not None
+
+
+def appendix_flags(sections: list) -> list[bool]:
+    """Which sections sit in an appendix: an appendix heading, or a parent that does."""
+    flags: list[bool] = []
+    for i, parent in enumerate(parent_indices(sections)):
+        flags.append(is_appendix_heading(sections[i].heading) or (parent is not None and flags[parent]))
+    return flags
+
+
 def section_kinds(sections: list) -> list[str]:
     """Each section's effective kind: the ingested kind, refined by heading cues, inherited by sub-sections
-    that say nothing of their own."""
+    that say nothing of their own. Appendices are 'other' whatever they are about ("Status of GAO
+    Recommendations", "Comments from the Agency"): they restate or support, the report's own say is before."""
     kinds: list[str] = []
     parents = parent_indices(sections)
+    appendix = appendix_flags(sections)
     for i, sec in enumerate(sections):
+        if appendix[i]:
+            kinds.append("other")
+            continue
         kind = sec.kind
         refined = heading_kind(sec.heading)
         if refined and (kind in ("other", "situation") or refined == "mixed"):
@@ -85,6 +103,7 @@ def regions_of(report: Report) -> list[Region]:
     if not sections:
         return cue_heading_regions(text)
     kinds = section_kinds(sections)
+    appendix = appendix_flags(sections)
     children: list[list[Span]] = [[] for _ in sections]
     for j, parent in enumerate(parent_indices(sections)):
         if parent is not None:
@@ -97,10 +116,10 @@ def regions_of(report: Report) -> list[Region]:
         pos = body_start
         for cs, ce in sorted(children[i]):
             if cs > pos:
-                regions.append(Region(pos, cs, kinds[i], sec.heading, i))
+                regions.append(Region(pos, cs, kinds[i], sec.heading, i, appendix[i]))
             pos = max(pos, ce)
         if sec.span[1] > pos:
-            regions.append(Region(pos, sec.span[1], kinds[i], sec.heading, i))
+            regions.append(Region(pos, sec.span[1], kinds[i], sec.heading, i, appendix[i]))
     return [r for r in regions if r.end > r.start]
 
 

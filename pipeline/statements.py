@@ -11,7 +11,7 @@ from pipeline.enumerations import EnumItem, split_headline
 from pipeline.records import Finding, Recommendation
 from pipeline.regions import Region
 from pipeline.textspans import (CJK, Span, clean, content_tokens, overlap, paragraph_spans, sentence_of,
-                                sentence_spans, split_first_sentence)
+                                sentence_spans)
 
 if TYPE_CHECKING:
     from pipeline.structure import Structure
@@ -82,6 +82,14 @@ def skip_paragraph(paragraph: str) -> bool:
         not re.search(r"[.!?][\"”’)]*(?:\s|$)", paragraph)
 
 
+def skip_sentence(sentence: str) -> bool:
+    """Captions, citations, signatures and boilerplate; an English sentence also ends as one does."""
+    skips = load_data("cues.json")["finding_paragraph_skip"] + [r"^\*?\[", r"^#"]
+    if CJK.search(sentence):
+        return matches_any(skips, sentence)
+    return matches_any(skips, sentence) or not re.search(r"[.!?][\"”’)]*$", sentence)
+
+
 def add_statements(out: Structure, text: str, forest: list[EnumItem], kind: str, language: str) -> None:
     """One finding or recommendation per top-level item; children stay in its detail."""
     parts = [(item, *split_headline(text, item, language)) for item in forest]
@@ -97,30 +105,45 @@ def add_statements(out: Structure, text: str, forest: list[EnumItem], kind: str,
             out.findings.append(Finding(id="", text=head, detail=detail, span=(item.start, item.end),
                                         sentence=sentence))
         else:
-            out.recommendations.append(Recommendation(
+            add_recommendation(out, Recommendation(
                 id="", text=head, detail=detail, span=(item.start, item.end), sentence=sentence,
                 target=recommendation_target(head)))
 
 
 def add_mixed(out: Structure, text: str, s: int, e: int, language: str) -> None:
-    """A conclusions-and-recommendations paragraph: a finding up to its first recommending sentence, and a
-    recommendation from there (a paragraph that is all recommendation gives only the recommendation)."""
+    """A numbered conclusions-and-recommendations paragraph has one role: a recommendation when any of its
+    sentences recommends (the statement is that sentence, the detail the rest of the paragraph, conclusions
+    that lead up to it included), else a conclusion, which is a finding."""
     sents = sentence_spans(text, s, e)
     if not sents:
         return
     first_rec = next((i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b])), None)
-    paragraph_end = sents[-1][1]
-    if first_rec != 0:
-        stop = sents[first_rec][0] if first_rec is not None else paragraph_end
+    start, end = sents[0][0], sents[-1][1]
+    if first_rec is None:
         a, b = sents[0]
-        out.findings.append(Finding(id="", text=clean(text[a:b]), detail=clean(text[b:stop]), span=(a, stop),
+        out.findings.append(Finding(id="", text=clean(text[a:b]), detail=clean(text[b:end]), span=(start, end),
                                     sentence=clean(text[a:b])))
-    if first_rec is not None:
-        a, b = sents[first_rec]
-        statement = clean(text[a:b])
-        out.recommendations.append(Recommendation(
-            id="", text=statement, detail=clean(text[b:paragraph_end]), span=(a, paragraph_end),
-            sentence=statement, target=recommendation_target(statement)))
+        return
+    a, b = sents[first_rec]
+    statement = clean(text[a:b])
+    if is_fragment(statement):
+        return
+    detail = clean(f"{text[start:a]} {text[b:end]}")
+    add_recommendation(out, Recommendation(id="", text=statement, detail=detail, span=(start, end),
+                                           sentence=statement, target=recommendation_target(statement)))
+
+
+def add_recommendation(out: Structure, rec: Recommendation) -> None:
+    """Record a recommendation with the part it came from (twins are looked for across parts only)."""
+    out.recommendations.append(rec)
+    out.part_of[id(rec)] = out.part
+
+
+def is_fragment(statement: str) -> bool:
+    """A piece of a sentence cut by a page break or a misread layout ("understanding of the risks ... should
+    challenges be found."): English statements open with a capital, a digit or a quote."""
+    first = statement.lstrip("*_\"“‘'([ ")[:1]
+    return first.isascii() and first.isalpha() and first.islower()
 
 
 MAX_PARAGRAPH_STATEMENTS = 20  # a findings part longer than this is a mis-detected heading, not a summary
@@ -139,9 +162,7 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             add_mixed(out, text, ps, pe, "en")
             continue
         if kind == "findings":
-            (a, b), (c, d) = split_first_sentence(text, ps, pe)
-            out.findings.append(Finding(id="", text=clean(text[a:b]), detail=clean(text[c:d]), span=(ps, pe),
-                                        sentence=clean(text[a:b])))
+            add_finding_sentences(out, text, ps, pe)
             continue
         sents = sentence_spans(text, ps, pe)
         recs = [i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b])]
@@ -152,49 +173,100 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             a, b = sents[i]
             stop = sents[recs[n + 1]][0] if n + 1 < len(recs) else pe
             statement = clean(text[a:b])
-            out.recommendations.append(Recommendation(
+            if is_fragment(statement):
+                continue
+            add_recommendation(out, Recommendation(
                 id="", text=statement, detail=clean(text[b:stop]), span=(a, stop), sentence=statement,
                 target=recommendation_target(statement)))
 
 
-def add_strong_recommendations(out: Structure, text: str, regions: list[Region], taken: list[Span]) -> None:
-    """'We recommend that ...' and '(Recommendation 1)' sentences outside the parts already read, for reports
-    that have no recommendations part."""
-    for region in regions:
-        if region.kind == "method":
+def add_finding_sentences(out: Structure, text: str, ps: int, pe: int) -> None:
+    """A findings summary written as prose states a finding in each sentence ("However, OMB has not yet
+    addressed 13 of the 20 requirements. For example, the inventory does not ..."): one finding a sentence,
+    the paragraph's first sentence as its group's lead. Fragments and captions are not findings."""
+    cues = load_data("cues.json")
+    recommending = cues["recommendation_strong"] + cues["recommendation_reported"]
+    for a, b in sentence_spans(text, ps, pe):
+        statement = clean(text[a:b])
+        if len(statement.split()) < 5 or is_fragment(statement) or skip_sentence(statement):
             continue
+        if matches_any(recommending, statement):
+            continue  # left to the recommendations read over the whole report
+        out.findings.append(Finding(id="", text=statement, detail="", span=(a, b), sentence=statement))
+
+
+def add_strong_recommendations(out: Structure, text: str, regions: list[Region], taken: list[Span]) -> None:
+    """'We recommend that ...', 'Congress should consider ...' and '(Recommendation 1)' sentences outside the
+    parts already read: a letter or a conclusions part recommends in its prose. Appendices restate earlier
+    recommendations ("Status of GAO recommendations") and are not read."""
+    cues = load_data("cues.json")
+    reported = reports_earlier(out, text, regions)
+    if reported:
+        # the summary's sentences about the earlier recommendations are status, not recommendations
+        out.recommendations = [r for r in out.recommendations if is_own_recommendation(r)]
+    cue_lists = ["recommendation_strong"] + (["recommendation_reported"] if reported else [])
+    patterns = [p for name in cue_lists for p in cues[name]]
+    for part, region in enumerate(regions):
+        if region.kind == "method" or region.appendix:
+            continue
+        out.part = part
         for a, b in sentence_spans(text, region.start, region.end):
             if any(s <= a < e for s, e in taken):
                 continue
             sentence = text[a:b]
-            if not is_recommending(sentence, strong_only=True) or len(sentence) > 800:
+            if not matches_any(patterns, sentence) or len(sentence) > 800:
                 continue
             # a sentence that announces a list is a lead-in, not a recommendation
             if re.search(load_data("cues.json")["lead_in"]["pattern"], sentence, re.I):
                 continue
             statement = clean(sentence)
-            out.recommendations.append(Recommendation(
+            if is_fragment(statement):
+                continue
+            add_recommendation(out, Recommendation(
                 id="", text=statement, detail="", span=(a, b), sentence=statement,
                 target=recommendation_target(statement)))
+
+
+TWIN_OVERLAP = 0.6  # share of the shorter statement's content words
+def is_own_recommendation(rec: Recommendation) -> bool:
+    """Recommends outright or names who should act ("The Director of OMB should ..."), unlike a status
+    sentence of a summary ("DOD needs to take additional actions to implement more than 150 of these")."""
+    return is_recommending(rec.text, strong_only=True) or rec.target is not None
+
+
+def reports_earlier(out: Structure, text: str, regions: list[Region]) -> bool:
+    """A report that makes no recommendation of its own but says in its summary parts that it reports earlier
+    ones (a testimony: "GAO has made nearly 200 recommendations ..."); a report that makes its own tells of
+    earlier ones only as background."""
+    if any(is_own_recommendation(r) for r in out.recommendations):
+        return False
+    cue = load_data("cues.json")["reports_earlier_recommendations"]
+    return any(re.search(cue, text[r.start:r.end], re.I) for r in regions
+               if r.kind in ("findings", "recommendations", "mixed") and not r.appendix)
 
 
 RECOMMENDATION_NUMBER = re.compile(r"\(Recommendation (\d+)\)")
 
 
-def dedupe_recommendations(recs: list[Recommendation]) -> list[Recommendation]:
-    """A summary restates the body's recommendations ("GAO recommends that SBA take steps ..."): keep one of
-    each, preferring the numbered one. Differently numbered recommendations are never twins, however alike."""
+def dedupe_recommendations(recs: list[Recommendation], part_of: dict[int, int]) -> list[Recommendation]:
+    """A summary restates the body's recommendations in other words ("GAO recommends that the Director of OMB
+    work with agencies ..." for "The Director of OMB should encourage and assist federal agencies ..."): keep
+    one of each, preferring the numbered one, else the fuller one. Twins come from different parts: the items
+    of one list are never twins, however alike ("... should ensure that OMB's plans address requirements to
+    identify ...", "... to provide ..."), nor are differently numbered recommendations."""
     def number(rec: Recommendation) -> Optional[str]:
         m = RECOMMENDATION_NUMBER.search(rec.text + " " + rec.detail)
         return m.group(1) if m else None
 
     kept: list[Recommendation] = []
     for rec in recs:
-        twin = next((k for k in kept if overlap(k.text, rec.text) >= 0.75
+        twin = next((k for k in kept if part_of.get(id(k)) != part_of.get(id(rec))
+                     and overlap(k.text, rec.text) >= TWIN_OVERLAP
                      and not (number(k) and number(rec) and number(k) != number(rec))), None)
         if twin is None:
             kept.append(rec)
-        elif number(rec) and not number(twin):
+        elif (number(rec) and not number(twin)) or \
+                (bool(number(rec)) == bool(number(twin)) and len(rec.text) > len(twin.text)):
             kept[kept.index(twin)] = rec
     return sorted(kept, key=lambda r: r.span[0])
 

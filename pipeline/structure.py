@@ -34,7 +34,7 @@ from pipeline.practices import add_practices, practice_id, run_in_practices, sho
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import parent_indices, regions_of, section_kinds, segments_of, sorted_sections
 from pipeline.stages import extract_stages
-from pipeline.statements import (add_paragraph_statements, add_statements, add_strong_recommendations,
+from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements, add_strong_recommendations,
                                  dedupe_recommendations, recommendation_target)
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
@@ -47,6 +47,9 @@ class Structure:
     stages: list[Stage] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
+    # which part (region number) each recommendation came from, and the part being read
+    part_of: dict[int, int] = field(default_factory=dict, repr=False)
+    part: int = 0
 
 
 def is_chinese(report: Report) -> bool:
@@ -62,9 +65,10 @@ def extract_structure(report: Report) -> Structure:
     # where the report names its findings or recommendations parts, lists elsewhere are not read as such
     explicit = {r.kind for r in regions} & {"findings", "recommendations", "mixed"}
     items_by_heading = HeadingItems(report, text)
-    for region in regions:
+    for part, region in enumerate(regions):
         if region.kind == "method":
             continue
+        out.part = part
         parent_id = items_by_heading.emit(region.section, out)
         if region.section in items_by_heading.statement_sections:
             continue  # its body is the detail of the finding or recommendation its heading states
@@ -105,10 +109,10 @@ def extract_structure(report: Report) -> Structure:
             taken.append((seg.start, seg.end))
         if not region_items and region.kind in ("findings", "recommendations", "mixed"):
             add_paragraph_statements(out, text, region, region.kind)
-            taken.append((region.start, region.end))
-    if not explicit & {"recommendations", "mixed"}:
-        add_strong_recommendations(out, text, regions, taken)
-    out.recommendations = dedupe_recommendations(out.recommendations)
+            if region.kind != "findings":  # a findings summary's recommending sentences are read below
+                taken.append((region.start, region.end))
+    add_strong_recommendations(out, text, regions, taken)
+    out.recommendations = dedupe_recommendations(out.recommendations, out.part_of)
     _renumber(out)
     _link_supports(out)
     out.stages = extract_stages(text, language)
@@ -168,9 +172,9 @@ class HeadingItems:
         if kind == "findings":
             out.findings.append(Finding(id="", text=headline, detail=detail, span=span, sentence=clean(sec.heading)))
         else:
-            out.recommendations.append(Recommendation(id="", text=headline, detail=detail, span=span,
-                                                      sentence=clean(sec.heading),
-                                                      target=recommendation_target(headline)))
+            add_recommendation(out, Recommendation(id="", text=headline, detail=detail, span=span,
+                                                   sentence=clean(sec.heading),
+                                                   target=recommendation_target(headline)))
         return None
 
 

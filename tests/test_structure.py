@@ -91,10 +91,12 @@ def test_recommendation_target_and_numbered_paragraphs():
             "2. The Secretary of Transport should fund two new cranes. The money could come from fees.\n"
             "3. Dredging is behind schedule. The Port Board should publish a dredging plan.\n")
     got = extract_structure(report_from(text, [("Conclusions and recommendations", "recommendations", 1)]))
-    assert [f.text for f in got.findings] == ["The port lacks cranes.", "Dredging is behind schedule."]
+    # a numbered paragraph has one role: the conclusion that leads up to a recommendation is its detail
+    assert [f.text for f in got.findings] == ["The port lacks cranes."]
     assert [r.text for r in got.recommendations] == [
         "The Secretary of Transport should fund two new cranes.", "The Port Board should publish a dredging plan."]
     assert got.recommendations[0].detail == "The money could come from fees."
+    assert got.recommendations[1].detail == "Dredging is behind schedule."
     assert got.recommendations[0].target == "The Secretary of Transport"
 
 
@@ -258,15 +260,16 @@ def test_recommendation_number_stays_with_its_sentence():
         "The Secretary of Energy should publish the cost data. (Recommendation 1)"]
 
 
-def test_findings_part_without_list_gives_one_finding_per_paragraph():
+def test_findings_part_without_list_gives_one_finding_per_sentence():
     text = ("Audit\n\nWhat GAO Found\n\nDOE did not track costs. It relied on estimates from contractors.\n\n"
             "Figure 1: Costs by year\n\nDOE staff reported gaps in the data. Several sites had no records.\n\n"
             "Why GAO Did This Study\n\nCongress asked GAO to review the program and its costs in detail.\n")
     heads = [("What GAO Found", "findings", 1), ("Why GAO Did This Study", "method", 1)]
     got = extract_structure(report_from(text, heads))
-    assert [(f.text, f.detail) for f in got.findings] == [
-        ("DOE did not track costs.", "It relied on estimates from contractors."),
-        ("DOE staff reported gaps in the data.", "Several sites had no records.")]
+    # a prose summary states a finding in each sentence; the caption is none
+    assert [f.text for f in got.findings] == [
+        "DOE did not track costs.", "It relied on estimates from contractors.",
+        "DOE staff reported gaps in the data.", "Several sites had no records."]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,0 +1,89 @@
+"""Findings and recommendations on fixtures written in four house styles: an audit with a highlights page,
+a testimony that reports earlier recommendations, a budget request that makes none, and the numbered
+summary of an inquiry report."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest import ingest_file
+from pipeline.records import Recommendation
+from pipeline.statements import dedupe_recommendations, is_fragment
+from pipeline.structure import extract_structure
+
+FIXTURES = Path(__file__).parent / "fixtures" / "statements"
+
+
+def structure_of(name: str):
+    return extract_structure(ingest_file(FIXTURES / name))
+
+
+def test_audit_numbered_recommendations_are_kept_and_the_summary_restatement_is_not():
+    recs = structure_of("audit_with_highlights.md").recommendations
+    assert [r.text.split(" (Recommendation")[0] for r in recs] == [
+        "The Director of the Coast Office should ensure that every port records the results of each container "
+        "inspection in the tracking system.",
+        "The Director of the Coast Office should ensure that every port records the results of each scanner "
+        "repair in the tracking system.",
+        "The Director of the Coast Office should develop a plan, with costs and time frames, to replace the "
+        "aging scanners at all ports."]
+    assert all(r.target == "The Director of the Coast Office" for r in recs)
+
+
+def test_audit_prior_recommendations_in_the_letter_and_the_appendix_are_background():
+    texts = " ".join(r.text for r in structure_of("audit_with_highlights.md").recommendations)
+    assert "inspection targets" not in texts and "train its staff" not in texts
+
+
+def test_prose_findings_summary_gives_one_finding_per_sentence_without_captions():
+    findings = [f.text for f in structure_of("audit_with_highlights.md").findings]
+    assert "However, it did not record the results of 12 percent of those inspections in its tracking system." \
+        in findings
+    assert "For example, two of the five ports we visited kept inspection results only on paper." in findings
+    assert not any(f.startswith("Figure 1") for f in findings)
+    assert not any("recommend" in f.lower() for f in findings)
+
+
+def test_testimony_reports_the_earlier_recommendations_it_summarizes():
+    got = structure_of("testimony.md")
+    assert [r.text for r in got.recommendations] == [
+        "We recommended that the department equip inspectors with vehicles suited to winter conditions.",
+        "We also recommended that the department collect defect data from every operator each quarter."]
+
+
+def test_report_without_a_recommendations_part_does_not_take_a_past_recommendation_for_its_own():
+    assert structure_of("budget_request.md").recommendations == []
+
+
+def test_numbered_conclusions_and_recommendations_paragraphs_have_one_role_each():
+    got = structure_of("inquiry_summary.txt")
+    assert [f.text for f in got.findings] == [
+        "Inland waterways carry a small but growing share of freight.",
+        "Funding for lock repairs has fallen for five years running, and several locks have closed without "
+        "warning. (Paragraph 31)"]
+    first, second = got.recommendations
+    assert first.text.startswith("The Government should set a target")
+    assert first.detail.startswith("We welcome the Government's new freight strategy.")
+    assert second.text.startswith("The Canal Authority must publish a ten-year maintenance plan")
+
+
+def test_items_of_one_list_are_never_twins_however_alike():
+    a = Recommendation(id="", text="The Director should ensure that plans address requirements to identify "
+                       "all program types.", span=(0, 10))
+    b = Recommendation(id="", text="The Director should ensure that plans address requirements to identify "
+                       "all program activities.", span=(11, 20))
+    assert len(dedupe_recommendations([a, b], {id(a): 3, id(b): 3})) == 2
+    assert len(dedupe_recommendations([a, b], {id(a): 1, id(b): 3})) == 1
+
+
+@pytest.mark.parametrize("statement, fragment", [
+    ("understanding of the risks facing the program and position it to act should challenges be found.", True),
+    ("and the office agreed.", True),
+    ("The office should publish its plan.", False),
+    ("“The office should publish its plan,” the committee said.", False),
+    ("2. The office should publish its plan.", False),
+    ("建议加快建设。", False),
+])
+def test_a_sentence_cut_by_a_page_break_is_a_fragment(statement, fragment):
+    assert is_fragment(statement) is fragment
