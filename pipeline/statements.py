@@ -210,7 +210,9 @@ def add_strong_recommendations(out: Structure, text: str, regions: list[Region],
         if region.kind == "method" or region.appendix:
             continue
         out.part = part
-        for a, b in sentence_spans(text, region.start, region.end):
+        # sentences end at paragraph ends: "(Recommendation 1)" closes its paragraph, not the next one's start
+        for a, b in (span for ps, pe in paragraph_spans(text, region.start, region.end)
+                     for span in sentence_spans(text, ps, pe)):
             if any(s <= a < e for s, e in taken):
                 continue
             sentence = text[a:b]
