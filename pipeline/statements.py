@@ -67,9 +67,12 @@ def opens_recommendation(sentence: str) -> bool:
     return bool(target) and not ANAPHORIC_SUBJECT.match(sentence.strip())
 
 
-def is_recommending(sentence: str, strong_only: bool = False) -> bool:
+def is_recommending(sentence: str, strong_only: bool = False, reported: bool = False) -> bool:
+    """Recommending language: strong cues ("We recommend that"), weak ones ("should") unless ``strong_only``,
+    and earlier recommendations told of ("GAO recommended that") in a report that ``reported``s them."""
     cues = load_data("cues.json")
-    patterns = cues["recommendation_strong"] + ([] if strong_only else cues["recommendation_weak"])
+    patterns = cues["recommendation_strong"] + ([] if strong_only else cues["recommendation_weak"]) + \
+        (cues["recommendation_reported"] if reported else [])
     return matches_any(patterns, sentence)
 
 
@@ -117,7 +120,8 @@ def add_mixed(out: Structure, text: str, s: int, e: int, language: str) -> None:
     sents = sentence_spans(text, s, e)
     if not sents:
         return
-    first_rec = next((i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b])), None)
+    first_rec = next((i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b], reported=out.reported)),
+                     None)
     start, end = sents[0][0], sents[-1][1]
     if first_rec is None:
         a, b = sents[0]
@@ -165,7 +169,7 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             add_finding_sentences(out, text, ps, pe)
             continue
         sents = sentence_spans(text, ps, pe)
-        recs = [i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b])]
+        recs = [i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b], reported=out.reported)]
         # "This should include ..." after a recommendation spells it out; only a sentence that names who
         # should act (or recommends outright) opens another one in the same paragraph
         recs = [i for n, i in enumerate(recs) if n == 0 or opens_recommendation(text[sents[i][0]:sents[i][1]])]
@@ -200,11 +204,10 @@ def add_strong_recommendations(out: Structure, text: str, regions: list[Region],
     parts already read: a letter or a conclusions part recommends in its prose. Appendices restate earlier
     recommendations ("Status of GAO recommendations") and are not read."""
     cues = load_data("cues.json")
-    reported = reports_earlier(out, text, regions)
-    if reported:
+    if out.reported:
         # the summary's sentences about the earlier recommendations are status, not recommendations
         out.recommendations = [r for r in out.recommendations if is_own_recommendation(r)]
-    cue_lists = ["recommendation_strong"] + (["recommendation_reported"] if reported else [])
+    cue_lists = ["recommendation_strong"] + (["recommendation_reported"] if out.reported else [])
     patterns = [p for name in cue_lists for p in cues[name]]
     for part, region in enumerate(regions):
         if region.kind == "method" or region.appendix:
@@ -229,24 +232,26 @@ def add_strong_recommendations(out: Structure, text: str, regions: list[Region],
                 target=recommendation_target(statement)))
 
 
-TWIN_OVERLAP = 0.6  # share of the shorter statement's content words
 def is_own_recommendation(rec: Recommendation) -> bool:
     """Recommends outright or names who should act ("The Director of OMB should ..."), unlike a status
     sentence of a summary ("DOD needs to take additional actions to implement more than 150 of these")."""
     return is_recommending(rec.text, strong_only=True) or rec.target is not None
 
 
-def reports_earlier(out: Structure, text: str, regions: list[Region]) -> bool:
+def reports_earlier(text: str, regions: list[Region]) -> bool:
     """A report that makes no recommendation of its own but says in its summary parts that it reports earlier
-    ones (a testimony: "GAO has made nearly 200 recommendations ..."); a report that makes its own tells of
-    earlier ones only as background."""
-    if any(is_own_recommendation(r) for r in out.recommendations):
+    ones (a testimony: "GAO has made nearly 200 recommendations ..."); a report that recommends in its own
+    words ("We recommend that", "(Recommendation 1)") tells of earlier ones only as background."""
+    cues = load_data("cues.json")
+    read = [r for r in regions if r.kind != "method" and not r.appendix]
+    if not any(re.search(cues["reports_earlier_recommendations"], text[r.start:r.end], re.I)
+               for r in read if r.kind in ("findings", "recommendations", "mixed")):
         return False
-    cue = load_data("cues.json")["reports_earlier_recommendations"]
-    return any(re.search(cue, text[r.start:r.end], re.I) for r in regions
-               if r.kind in ("findings", "recommendations", "mixed") and not r.appendix)
+    own = re.compile("|".join(cues["recommendation_own"]), re.I)
+    return not any(own.search(text, r.start, r.end) for r in read)
 
 
+TWIN_OVERLAP = 0.6  # share of the shorter statement's content words
 RECOMMENDATION_NUMBER = re.compile(r"\(Recommendation (\d+)\)")
 
 

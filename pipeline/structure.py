@@ -34,8 +34,9 @@ from pipeline.practices import add_practices, practice_id, run_in_practices, sho
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import parent_indices, regions_of, section_kinds, segments_of, sorted_sections
 from pipeline.stages import extract_stages
-from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements, add_strong_recommendations,
-                                 dedupe_recommendations, recommendation_target)
+from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements,
+                                 add_strong_recommendations, dedupe_recommendations, recommendation_target,
+                                 reports_earlier)
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
 
@@ -50,6 +51,7 @@ class Structure:
     # which part (region number) each recommendation came from, and the part being read
     part_of: dict[int, int] = field(default_factory=dict, repr=False)
     part: int = 0
+    reported: bool = False  # the report's recommendations are earlier ones it tells of (a testimony)
 
 
 def is_chinese(report: Report) -> bool:
@@ -64,6 +66,7 @@ def extract_structure(report: Report) -> Structure:
     regions = regions_of(report)
     # where the report names its findings or recommendations parts, lists elsewhere are not read as such
     explicit = {r.kind for r in regions} & {"findings", "recommendations", "mixed"}
+    out.reported = reports_earlier(text, regions)
     items_by_heading = HeadingItems(report, text)
     for part, region in enumerate(regions):
         if region.kind == "method":
