@@ -35,7 +35,7 @@ from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import parent_indices, regions_of, section_kinds, segments_of, sorted_sections
 from pipeline.stages import extract_stages
 from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements,
-                                 add_strong_recommendations, dedupe_recommendations, recommendation_target,
+                                 add_strong_recommendations, add_unheaded_findings, dedupe_recommendations, recommendation_target,
                                  reports_earlier)
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
@@ -114,6 +114,8 @@ def extract_structure(report: Report) -> Structure:
             add_paragraph_statements(out, text, region, region.kind)
             if region.kind != "findings":  # a findings summary's recommending sentences are read below
                 taken.append((region.start, region.end))
+    if not explicit & {"findings", "mixed"}:
+        add_unheaded_findings(out, text, regions)
     add_strong_recommendations(out, text, regions, taken)
     out.recommendations = dedupe_recommendations(out.recommendations, out.part_of)
     _renumber(out)

@@ -89,3 +89,22 @@ def test_items_of_one_list_are_never_twins_however_alike():
 ])
 def test_a_sentence_cut_by_a_page_break_is_a_fragment(statement, fragment):
     assert is_fragment(statement) is fragment
+
+
+def test_question_and_answer_report_takes_each_answers_lead_sentence_as_a_finding():
+    got = structure_of("question_and_answer.md")
+    assert [f.text for f in got.findings] == [
+        "About 61,000 schools received emergency meal funds from fiscal years 2021 through 2023.",
+        "Officials in nine of the 10 states we contacted said the funds helped keep meal programs open during "
+        "closures."]
+    assert got.findings[0].detail == "Most of them were elementary schools in rural districts."
+
+
+def test_paragraphs_announced_as_findings_are_findings_and_the_recommending_one_is_not():
+    got = structure_of("briefing_letter.txt")
+    assert [f.text for f in got.findings] == [
+        "Loan balances grew by a third from 2019 to 2023, but repayments lagged behind schedule in most states.",
+        "Eleven states did not track the condition of projects after the loans were repaid."]
+    assert [r.text for r in got.recommendations] == [
+        "In order to improve oversight, we are recommending that the Administrator require states to report "
+        "project condition each year."]
