@@ -150,11 +150,17 @@ def is_fragment(statement: str) -> bool:
     return first.isascii() and first.isalpha() and first.islower()
 
 
+BANNER_ONLY = 400  # characters: a findings part this short that states nothing holds a banner, not text
 MAX_PARAGRAPH_STATEMENTS = 20  # a findings part longer than this is a mis-detected heading, not a summary
 
 
 def add_paragraph_statements(out: Structure, text: str, region: Region, kind: str) -> None:
+    """Statements of a part written as paragraphs. A summary page laid out in columns can lose its findings
+    to the next part: a findings part that states nothing ("What GAO Found" over a lone banner line) leaves
+    them as the non-recommending paragraphs of the recommendations part that follows it."""
     taken = 0
+    found_before = len(out.findings)
+    orphans, out.orphan_findings = out.orphan_findings and kind == "recommendations", False
     for ps, pe in paragraph_spans(text, region.start, region.end):
         paragraph = text[ps:pe]
         if skip_paragraph(paragraph):
@@ -170,6 +176,8 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             continue
         sents = sentence_spans(text, ps, pe)
         recs = [i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b], reported=out.reported)]
+        if orphans and not recs:
+            add_finding_sentences(out, text, ps, pe)
         # "This should include ..." after a recommendation spells it out; only a sentence that names who
         # should act (or recommends outright) opens another one in the same paragraph
         recs = [i for n, i in enumerate(recs) if n == 0 or opens_recommendation(text[sents[i][0]:sents[i][1]])]
@@ -182,6 +190,8 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             add_recommendation(out, Recommendation(
                 id="", text=statement, detail=clean(text[b:stop]), span=(a, stop), sentence=statement,
                 target=recommendation_target(statement)))
+    if kind == "findings" and len(out.findings) == found_before and region.end - region.start < BANNER_ONLY:
+        out.orphan_findings = True
 
 
 def add_finding_sentences(out: Structure, text: str, ps: int, pe: int) -> None:

@@ -52,6 +52,7 @@ class Structure:
     part_of: dict[int, int] = field(default_factory=dict, repr=False)
     part: int = 0
     reported: bool = False  # the report's recommendations are earlier ones it tells of (a testimony)
+    orphan_findings: bool = False  # the findings part just read stated nothing (see add_paragraph_statements)
 
 
 def is_chinese(report: Report) -> bool:

@@ -108,3 +108,13 @@ def test_paragraphs_announced_as_findings_are_findings_and_the_recommending_one_
     assert [r.text for r in got.recommendations] == [
         "In order to improve oversight, we are recommending that the Administrator require states to report "
         "project condition each year."]
+
+
+def test_findings_a_column_layout_moved_into_the_recommendations_part_are_findings():
+    got = structure_of("columns_out_of_order.md")
+    assert [f.text for f in got.findings] == [
+        "The Forest Office awarded 1.2 billion dollars in wildfire grants from 2022 through 2026.",
+        "It did not collect data on whether the funded projects reduced fire risk.",
+        "Most grantees we interviewed said that the reporting forms were unclear."]
+    assert [r.text for r in got.recommendations] == [
+        "We recommend that the Forest Office collect outcome data from every grantee."]
