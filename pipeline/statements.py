@@ -90,7 +90,16 @@ def skip_sentence(sentence: str) -> bool:
     skips = load_data("cues.json")["finding_paragraph_skip"] + [r"^\*?\[", r"^#"]
     if CJK.search(sentence):
         return matches_any(skips, sentence)
-    return matches_any(skips, sentence) or not re.search(r"[.!?][\"”’)]*$", sentence)
+    # a closing "(Recommendation 1)" or "(Paragraph 20)" follows the full stop
+    core = re.sub(r"\s*\([^()]{1,40}\)\s*$", "", sentence)
+    return matches_any(skips, sentence) or not re.search(r"[.!?][\"”’)]*$", core)
+
+
+def is_heading_like(sentence: str) -> bool:
+    """A heading ("What We Recommend") or a caption: short and not ended as a sentence is (a longer sentence
+    without an end is more likely cut by a footnote than a heading)."""
+    return matches_any(load_data("cues.json")["finding_paragraph_skip"], sentence.strip()) or \
+        (len(sentence.split()) < 8 and skip_sentence(sentence.strip()))
 
 
 def add_statements(out: Structure, text: str, forest: list[EnumItem], kind: str, language: str) -> None:
@@ -273,7 +282,7 @@ def add_strong_recommendations(out: Structure, text: str, regions: list[Region],
             if any(s <= a < e for s, e in taken):
                 continue
             sentence = text[a:b]
-            if not matches_any(patterns, sentence) or len(sentence) > 800:
+            if not matches_any(patterns, sentence) or len(sentence) > 800 or is_heading_like(sentence):
                 continue
             # a sentence that announces a list is a lead-in, not a recommendation
             if re.search(load_data("cues.json")["lead_in"]["pattern"], sentence, re.I):
@@ -306,6 +315,7 @@ def reports_earlier(text: str, regions: list[Region]) -> bool:
 
 
 TWIN_OVERLAP = 0.6  # share of the shorter statement's content words
+TWIN_SHARED = 6  # and at least this many of them: two short statements on one subject are not twins
 RECOMMENDATION_NUMBER = re.compile(r"\(Recommendation (\d+)\)")
 
 
@@ -323,6 +333,7 @@ def dedupe_recommendations(recs: list[Recommendation], part_of: dict[int, int]) 
     for rec in recs:
         twin = next((k for k in kept if part_of.get(id(k)) != part_of.get(id(rec))
                      and overlap(k.text, rec.text) >= TWIN_OVERLAP
+                     and len(content_tokens(k.text) & content_tokens(rec.text)) >= TWIN_SHARED
                      and not (number(k) and number(rec) and number(k) != number(rec))), None)
         if twin is None:
             kept.append(rec)

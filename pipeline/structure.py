@@ -29,13 +29,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from pipeline.enumerations import parse_enumeration
+from pipeline.enumerations import is_line_initial, parse_enumeration
 from pipeline.practices import add_practices, practice_id, run_in_practices, short_group
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import parent_indices, regions_of, section_kinds, segments_of, sorted_sections
 from pipeline.stages import extract_stages
 from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements,
-                                 add_strong_recommendations, add_unheaded_findings, dedupe_recommendations, recommendation_target,
+                                 add_strong_recommendations, add_unheaded_findings, dedupe_recommendations, is_recommending, recommendation_target,
                                  reports_earlier)
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
@@ -87,10 +87,15 @@ def extract_structure(report: Report) -> Structure:
                 if region.kind not in ("findings", "recommendations", "mixed"):
                     continue
                 kind = region.kind
+            # "we recommend that they ... the following elements:" announces recommendations wherever it stands
+            announced = seg.kind == "recommendations" and is_recommending(seg.lead_in or "", strong_only=True)
             if seg.kind in ("findings", "recommendations") and explicit & {seg.kind, "mixed"} and \
-                    region.kind not in ("findings", "recommendations", "mixed"):
+                    region.kind not in ("findings", "recommendations", "mixed") and not announced:
                 continue
             forest = parse_enumeration(text, seg.start, seg.end, language)
+            if announced and region.kind not in ("findings", "recommendations", "mixed") and \
+                    not all(is_line_initial(text, item.start) for item in forest):
+                continue  # "Congress should consider: (1) ..., (2) ..." lists inside one sentence
             if seg.lead_in is None and kind in ("findings", "recommendations", "mixed"):
                 # unannounced run-ins and bullets in a conclusions part are layout (addressee lists, notes);
                 # its statements are numbered or stand as paragraphs

@@ -118,3 +118,18 @@ def test_findings_a_column_layout_moved_into_the_recommendations_part_are_findin
         "Most grantees we interviewed said that the reporting forms were unclear."]
     assert [r.text for r in got.recommendations] == [
         "We recommend that the Forest Office collect outcome data from every grantee."]
+
+
+def test_a_list_a_recommending_sentence_announces_is_recommendations_wherever_it_stands():
+    texts = [r.text for r in structure_of("recommendation_list.txt").recommendations]
+    assert texts[1:4] == ["Criteria for selecting which existing rules to review first",
+                          "Minimum standards for documenting and publishing the results of each completed review",
+                          "Ways to gather public input before a review begins"]
+    assert "What We Recommend" not in texts  # a heading, not a sentence
+
+
+def test_short_statements_on_one_subject_are_not_twins():
+    summary = Recommendation(id="", text="We recommend that agencies strengthen how they review existing rules.",
+                             span=(0, 10))
+    item = Recommendation(id="", text="Criteria for selecting which existing rules to review first", span=(50, 60))
+    assert len(dedupe_recommendations([summary, item], {id(summary): 0, id(item): 2})) == 2
