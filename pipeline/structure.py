@@ -93,7 +93,8 @@ def extract_structure(report: Report) -> Structure:
                     region.kind not in ("findings", "recommendations", "mixed") and not announced:
                 continue
             forest = parse_enumeration(text, seg.start, seg.end, language)
-            if announced and region.kind not in ("findings", "recommendations", "mixed") and \
+            if announced and explicit & {"recommendations", "mixed"} and \
+                    region.kind not in ("findings", "recommendations", "mixed") and \
                     not all(is_line_initial(text, item.start) for item in forest):
                 continue  # "Congress should consider: (1) ..., (2) ..." lists inside one sentence
             if seg.lead_in is None and kind in ("findings", "recommendations", "mixed"):
