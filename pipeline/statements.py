@@ -170,8 +170,11 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
     taken = 0
     found_before = len(out.findings)
     orphans, out.orphan_findings = out.orphan_findings and kind == "recommendations", False
+    comments = re.compile(load_data("cues.json")["comments_on_draft"], re.I)
     for ps, pe in paragraph_spans(text, region.start, region.end):
         paragraph = text[ps:pe]
+        if kind == "recommendations" and comments.match(paragraph.strip()):
+            break  # what follows answers the agency's comments on the draft
         if skip_paragraph(paragraph):
             continue
         taken += 1

@@ -133,3 +133,9 @@ def test_short_statements_on_one_subject_are_not_twins():
                              span=(0, 10))
     item = Recommendation(id="", text="Criteria for selecting which existing rules to review first", span=(50, 60))
     assert len(dedupe_recommendations([summary, item], {id(summary): 0, id(item): 2})) == 2
+
+
+def test_recommendations_end_where_the_answer_to_the_agency_comments_begins():
+    assert [r.text for r in structure_of("merged_headings.md").recommendations] == [
+        "The Administrator of the Transit Office should clarify its guidance on which bridge repairs the fund "
+        "may pay for. (Recommendation 1)"]
