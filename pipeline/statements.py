@@ -3,6 +3,7 @@
 into both; strong recommending sentences anywhere in a report that has no recommendations part."""
 from __future__ import annotations
 
+import bisect
 import re
 from typing import TYPE_CHECKING, Optional
 
@@ -10,7 +11,7 @@ from pipeline.cues import load_data, matches_any
 from pipeline.enumerations import EnumItem, split_headline
 from pipeline.records import Finding, Recommendation
 from pipeline.regions import Region
-from pipeline.textspans import (CJK, Span, clean, content_tokens, overlap, paragraph_spans, sentence_of,
+from pipeline.textspans import (CJK, Span, clean, content_tokens, paragraph_spans, sentence_of,
                                 sentence_spans)
 
 if TYPE_CHECKING:
@@ -265,6 +266,22 @@ def add_answer_finding(out: Structure, text: str, ps: int, pe: int) -> None:
     out.findings.append(Finding(id="", text=statement, detail=clean(text[b:pe]), span=(a, pe), sentence=statement))
 
 
+def coverage(spans: list[Span]):
+    """A test of whether a position lies in any of ``spans``, in log time (spans merged, then bisected)."""
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    starts = [s for s, _ in merged]
+
+    def is_covered(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and pos < merged[i][1]
+    return is_covered
+
+
 def add_strong_recommendations(out: Structure, text: str, regions: list[Region], taken: list[Span]) -> None:
     """'We recommend that ...', 'Congress should consider ...' and '(Recommendation 1)' sentences outside the
     parts already read: a letter or a conclusions part recommends in its prose. Appendices restate earlier
@@ -274,6 +291,7 @@ def add_strong_recommendations(out: Structure, text: str, regions: list[Region],
         # the summary's sentences about the earlier recommendations are status, not recommendations
         out.recommendations = [r for r in out.recommendations if is_own_recommendation(r)]
     cue_lists = ["recommendation_strong"] + (["recommendation_reported"] if out.reported else [])
+    is_covered = coverage(taken)
     patterns = [p for name in cue_lists for p in cues[name]]
     for part, region in enumerate(regions):
         if region.kind == "method" or region.appendix:
@@ -282,7 +300,7 @@ def add_strong_recommendations(out: Structure, text: str, regions: list[Region],
         # sentences end at paragraph ends: "(Recommendation 1)" closes its paragraph, not the next one's start
         for a, b in (span for ps, pe in paragraph_spans(text, region.start, region.end)
                      for span in sentence_spans(text, ps, pe)):
-            if any(s <= a < e for s, e in taken):
+            if is_covered(a):
                 continue
             sentence = text[a:b]
             if not matches_any(patterns, sentence) or len(sentence) > 800 or is_heading_like(sentence):
@@ -328,20 +346,34 @@ def dedupe_recommendations(recs: list[Recommendation], part_of: dict[int, int]) 
     one of each, preferring the numbered one, else the fuller one. Twins come from different parts: the items
     of one list are never twins, however alike ("... should ensure that OMB's plans address requirements to
     identify ...", "... to provide ..."), nor are differently numbered recommendations."""
-    def number(rec: Recommendation) -> Optional[str]:
-        m = RECOMMENDATION_NUMBER.search(rec.text + " " + rec.detail)
-        return m.group(1) if m else None
-
-    kept: list[Recommendation] = []
+    tokens = [content_tokens(r.text) for r in recs]
+    numbers = []
     for rec in recs:
-        twin = next((k for k in kept if part_of.get(id(k)) != part_of.get(id(rec))
-                     and overlap(k.text, rec.text) >= TWIN_OVERLAP
-                     and len(content_tokens(k.text) & content_tokens(rec.text)) >= TWIN_SHARED
-                     and not (number(k) and number(rec) and number(k) != number(rec))), None)
+        m = RECOMMENDATION_NUMBER.search(rec.text + " " + rec.detail)
+        numbers.append(m.group(1) if m else None)
+    # candidates share at least TWIN_SHARED words: an index of words over the kept ones keeps this linear
+    by_token: dict[str, list[int]] = {}
+    kept: list[int] = []  # indices into recs; a replaced twin's slot takes the new index
+    slot_of: dict[int, int] = {}
+    for i, rec in enumerate(recs):
+        shared: dict[int, int] = {}
+        for token in tokens[i]:
+            for j in by_token.get(token, ()):
+                shared[j] = shared.get(j, 0) + 1
+        twin = next((j for j, n in sorted(shared.items()) if n >= TWIN_SHARED and slot_of.get(j) is not None
+                     and part_of.get(id(recs[j])) != part_of.get(id(rec))
+                     and n / max(1, min(len(tokens[i]), len(tokens[j]))) >= TWIN_OVERLAP
+                     and not (numbers[i] and numbers[j] and numbers[i] != numbers[j])), None)
         if twin is None:
-            kept.append(rec)
-        elif (number(rec) and not number(twin)) or \
-                (bool(number(rec)) == bool(number(twin)) and len(rec.text) > len(twin.text)):
-            kept[kept.index(twin)] = rec
-    return sorted(kept, key=lambda r: r.span[0])
+            slot_of[i] = len(kept)
+            kept.append(i)
+        elif (numbers[i] and not numbers[twin]) or \
+                (bool(numbers[i]) == bool(numbers[twin]) and len(rec.text) > len(recs[twin].text)):
+            slot_of[i] = slot_of.pop(twin)
+            kept[slot_of[i]] = i
+        else:
+            continue
+        for token in tokens[i]:
+            by_token.setdefault(token, []).append(i)
+    return sorted((recs[i] for i in kept), key=lambda r: r.span[0])
 

@@ -203,12 +203,19 @@ def _link_supports(out: Structure) -> None:
     """Each recommendation lists the findings and top-level practices it shares most content words with."""
     pool = [(f.id, f"{f.text} {f.detail}") for f in out.findings] + \
            [(p.id, p.text) for p in out.practices if p.level == 1]
-    pool_tokens = [(pid, content_tokens(t)) for pid, t in pool]
+    by_token: dict[str, list[int]] = {}  # word -> pool items holding it, so the cost follows shared words
+    for n, (_, t) in enumerate(pool):
+        for token in content_tokens(t):
+            by_token.setdefault(token, []).append(n)
     for rec in out.recommendations:
         mine = content_tokens(rec.text)
         if not mine:
             continue
-        scored = sorted(((len(mine & toks) / len(mine), pid) for pid, toks in pool_tokens if toks), reverse=True)
+        shared: dict[int, int] = {}
+        for token in mine:
+            for n in by_token.get(token, ()):
+                shared[n] = shared.get(n, 0) + 1
+        scored = sorted(((count / len(mine), pool[n][0]) for n, count in shared.items()), reverse=True)
         rec.supports = [pid for score, pid in scored[:3] if score >= 0.4]
 
 
