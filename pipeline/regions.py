@@ -9,7 +9,7 @@ cut a region into segments whose kind the lead-in names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from pipeline.cues import cue_kind, load_data, matches_any
@@ -120,7 +120,10 @@ def regions_of(report: Report) -> list[Region]:
             pos = max(pos, ce)
         if sec.span[1] > pos:
             regions.append(Region(pos, sec.span[1], kinds[i], sec.heading, i, appendix[i]))
-    return [r for r in regions if r.end > r.start]
+    # a part that says nothing of its kind may hold headings ingestion ran into the text
+    return [piece for r in regions if r.end > r.start
+            for piece in (cue_heading_regions(text, r.start, r.end, r) if r.kind == "other" and not r.appendix
+                          else [r])]
 
 
 ZH_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、[^。；]{2,40}$")
@@ -153,20 +156,33 @@ def looks_like_heading(text: str, start: int, end: int) -> bool:
     return bool((upper or title) and stands_alone)
 
 
-def cue_heading_regions(text: str) -> list[Region]:
-    """Regions of a report that came without sections: short lines that read as a findings or
-    recommendations heading ("What GAO Found", "SUMMARY OF C ONCLUSIONS AND RECOMMENDATIONS" with the
-    split words PDF extraction leaves) open a region that runs to the next such line or to an appendix."""
+def isolated_short_line(text: str, start: int, end: int) -> bool:
+    """A line of a few words with blank lines around it, opening with a capital and not ended as a sentence
+    ("Conclusions and recommendations" in plain text, where case gives no sign of a heading)."""
+    line = text[start:end].strip()
+    before = text[max(0, start - 2):start]
+    after = text[end:end + 2]
+    return (len(line.split()) <= 6 and line[:1].isupper() and not re.search(r"[.;,:!?]$", line)
+            and (start == 0 or before.endswith("\n\n") or before == "\n") and (after.startswith("\n\n") or not after.strip()))
+
+
+def cue_heading_regions(text: str, start: int = 0, end: Optional[int] = None,
+                        outer: Optional[Region] = None) -> list[Region]:
+    """Regions of a report, or of a part, whose headings ingestion did not see: short lines that read as a
+    findings or recommendations heading ("What GAO Found", "SUMMARY OF C ONCLUSIONS AND RECOMMENDATIONS" with
+    the split words PDF extraction leaves) open a region that runs to the next such line or to an appendix.
+    Inside a part (``outer``) the text before the first such line keeps the part's own kind and heading."""
+    end = len(text) if end is None else end
     table = load_data("cues.json")["heading_kinds"]
     squashed = {kind: [re.sub(r"\\b|\\s\??|\s", "", cue) for cue in cues] for kind, cues in table.items()}
     cuts: list[tuple[int, int, str, str]] = []
-    for m in HEADING_LINE.finditer(text):
+    for m in HEADING_LINE.finditer(text, start, end):
         line = m.group("h").strip()
         if ZH_HEADING.match(line):
             kind = heading_kind(line) or "other"
             cuts.append((m.start(), m.end(), "findings" if kind == "mixed" else kind, line))
             continue
-        if not looks_like_heading(text, m.start(), m.end()):
+        if not (looks_like_heading(text, m.start(), m.end()) or isolated_short_line(text, m.start(), m.end())):
             continue
         flat = re.sub(r"^(?:summaryof|chapter\d+:?|[ivx]+\.|\d+\.?)", "", _squash(line))
         # a short heading may carry its cue anywhere ("Several lessons"), a longer one must open with it
@@ -180,12 +196,13 @@ def cue_heading_regions(text: str) -> list[Region]:
             kind = "other"
         if kind:
             cuts.append((m.start(), m.end(), kind, line))
+    head = outer or Region(start, end, "other")
     if not cuts:
-        return [Region(0, len(text), "other")]
-    regions = [Region(0, cuts[0][0], "other")] if cuts[0][0] > 0 else []
+        return [replace(head, start=start, end=end)]
+    regions = [replace(head, start=start, end=cuts[0][0])] if cuts[0][0] > start else []
     for i, (s, e, kind, line) in enumerate(cuts):
-        end = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
-        regions.append(Region(e, end, kind, line))
+        stop = cuts[i + 1][0] if i + 1 < len(cuts) else end
+        regions.append(Region(e, stop, kind, line, head.section))
     return [r for r in regions if r.end > r.start]
 
 
@@ -242,14 +259,24 @@ def counted_non_practices(text: str, floor: int, pos: int) -> Optional[str]:
     return None
 
 
+CLAUSE_END = re.compile(r"(?:[;,；，]|\b(?:and|or))\s*$")
+
+
+def is_clause_list(text: str, marker, following: list) -> bool:
+    """A list whose items are clauses of the sentence that opens it ("We recommend that the Government:
+    (a) produce ...; (b) take steps ...; and (c) provide ..."): it is one statement, not a list of them."""
+    nxt = next((m for m in following if m.family == marker.family), None)
+    return nxt is not None and CLAUSE_END.search(text[marker.end:nxt.start]) is not None
+
+
 def segments_of(text: str, region: Region, language: str) -> list[Segment]:
     markers = find_markers(text, region.start, region.end, language)
     segments = [Segment(region.start, region.end, None)]
     prev = None
-    for mk in markers:
+    for k, mk in enumerate(markers):
         opens_list = mk.ordinal == 1 or (mk.ordinal is None and (prev is None or prev.family != mk.family))
         prev = mk
-        if not opens_list:
+        if not opens_list or is_clause_list(text, mk, markers[k + 1:]):
             continue
         kind, sentence = lead_in_kind(text, region.start, mk.start, region.kind)
         if sentence is None or kind == "unknown":

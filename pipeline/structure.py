@@ -63,7 +63,7 @@ def extract_structure(report: Report) -> Structure:
     text = report.text
     language = "zh" if is_chinese(report) else "en"
     out = Structure()
-    taken: list[Span] = []  # text already read as items, not scanned again for recommending sentences
+    taken: list[Span] = []  # text already read for recommendations, not scanned again for recommending sentences
     regions = regions_of(report)
     # where the report names its findings or recommendations parts, lists elsewhere are not read as such
     explicit = {r.kind for r in regions} & {"findings", "recommendations", "mixed"}
@@ -116,7 +116,8 @@ def extract_structure(report: Report) -> Structure:
             else:
                 continue
             region_items = True
-            taken.append((seg.start, seg.end))
+            if kind in ("recommendations", "mixed"):
+                taken.append((seg.start, seg.end))
         if not region_items and region.kind in ("findings", "recommendations", "mixed"):
             add_paragraph_statements(out, text, region, region.kind)
             if region.kind != "findings":  # a findings summary's recommending sentences are read below

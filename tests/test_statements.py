@@ -139,3 +139,21 @@ def test_recommendations_end_where_the_answer_to_the_agency_comments_begins():
     assert [r.text for r in structure_of("merged_headings.md").recommendations] == [
         "The Administrator of the Transit Office should clarify its guidance on which bridge repairs the fund "
         "may pay for. (Recommendation 1)"]
+
+
+def test_a_summary_heading_run_into_plain_text_still_opens_its_part():
+    got = structure_of("inquiry_numbered.txt")
+    assert len(got.recommendations) == 3
+    assert got.recommendations[0].detail == "The flood defence budget has not kept pace with the number of homes at risk."
+
+
+def test_a_recommendation_whose_clauses_are_lettered_stays_one_recommendation():
+    second = structure_of("inquiry_numbered.txt").recommendations[1]
+    assert second.text.startswith("We recommend that the Government: (a) produce a national map")
+    assert "(c) provide councils with a single fund for maintenance work." in second.text
+
+
+def test_labelled_recommendation_blocks_each_give_one_recommendation():
+    recs = structure_of("labelled_recommendations.txt").recommendations
+    assert [r.text for r in recs] == ["Warnings for tenants", "Sustainable drainage", "Insurance for small firms"]
+    assert "The Environment Agency should send warnings to tenants" in recs[0].detail
