@@ -817,6 +817,6 @@ def test_any_text_ingests_with_consistent_spans(text, fmt):
     ("Agencies Have Acted on Most Findings but Still Lack a Plan for the Remaining Ones in 2026", None),
 ])
 def test_long_sentence_headings_do_not_name_findings_or_recommendations_parts(heading, kind):
-    from pipeline.ingest import section_kind
+    from pipeline.sections import section_kind
 
     assert section_kind(heading) == kind
