@@ -1,0 +1,32 @@
+"""Tests for pipeline.words: split words re-joined, real word pairs kept, small-caps artefacts."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.ingest import clean_text
+
+
+@pytest.mark.parametrize("broken,fixed", [
+    ("the propos ed legislation", "the proposed legislation"),
+    ("Seve ral witnesses agreed", "Several witnesses agreed"),
+    ("T he value of space", "The value of space"),
+    ("Th e value of space", "The value of space"),
+    ("the people’ s choice", "the people’s choice"),
+    ("SUMMARY OF C ONCLUSIONS AND RECOMMENDATIONS", "SUMMARY OF CONCLUSIONS AND RECOMMENDATIONS"),
+])
+def test_split_words_are_rejoined(broken, fixed):
+    assert clean_text(broken + " in the report.", "pdf") == fixed + " in the report."
+
+
+@pytest.mark.parametrize("kept", [
+    "they went in to the hall", "a part of the plan", "Q in footnotes refers to a question",
+    "the U S dollar", "an old man",
+])
+def test_real_word_pairs_are_not_joined(kept):
+    assert clean_text(kept + ".", "pdf") == kept + "."
+
+
+def test_small_caps_artefacts_in_upper_case_headings_are_fixed():
+    text = clean_text("ChAPTER 3: GROWING ThE UK’S SPACE ECONOMY\n\nBody text follows here.", "pdf")
+    assert text.startswith("CHAPTER 3: GROWING THE UK’S SPACE ECONOMY")
+    assert "PhD" in clean_text("She holds a PhD in physics.", "pdf")
