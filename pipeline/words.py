@@ -134,6 +134,10 @@ def repair_split_words(text: str, vocabulary: Vocabulary) -> str:
         right_ok = standalone.get(right)
         if right_ok is None:
             right_ok = vocabulary.is_standalone(right)
+        if not right_ok and len(right) == 1 and separators[index + 1] == "-" and index + 2 < count:
+            # a letter that opens a hyphenated compound ('e-commerce', 'x-ray') is a word of its own: a
+            # real word before it keeps its space ('the e-commerce' is not 'thee-commerce')
+            right_ok = True
         # two ordinary words (by far the most common pair) never join
         if left_ok and right_ok or not _compatible_case(left, right) or \
                 not vocabulary.should_join_split(left, right):

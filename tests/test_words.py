@@ -30,3 +30,28 @@ def test_small_caps_artefacts_in_upper_case_headings_are_fixed():
     text = clean_text("ChAPTER 3: GROWING ThE UK’S SPACE ECONOMY\n\nBody text follows here.", "pdf")
     assert text.startswith("CHAPTER 3: GROWING THE UK’S SPACE ECONOMY")
     assert "PhD" in clean_text("She holds a PhD in physics.", "pdf")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Retailers moved the e-commerce trial to the second quarter",
+    "Citizens may apply in person or e-mail the district office",
+    "The council set aside funds for e-government services",
+    "Staff reminded households to e-file before the deadline",
+    "Schools relied on e-learning platforms during the closures",
+    "The survey asked how far e-procurement had spread",
+    "Prices were quoted at e-auction rates last spring",
+    "Analysts ran a t-test on the survey results",
+    "The clinic cleared the x-ray backlog by March",
+])
+def test_a_word_is_never_glued_to_the_letter_that_opens_a_compound(sentence):
+    """'the e-commerce' is not 'thee-commerce', 'or e-mail' not 'ore-mail', 'a t-test' not 'at-test'."""
+    assert clean_text(sentence + ".", "pdf") == sentence + "."
+
+
+@pytest.mark.parametrize("broken,fixed", [
+    ("the propos ed-rule comments", "the proposed-rule comments"),
+    ("of-th e-federal-program inventory", "of-the-federal-program inventory"),
+    ("the ad ministration-wide review", "the administration-wide review"),
+])
+def test_split_words_before_a_hyphen_are_still_rejoined(broken, fixed):
+    assert clean_text(broken + " was read.", "pdf") == fixed + " was read."
