@@ -107,6 +107,7 @@ def _zipf_frequency(word: str) -> float:
 _SPLIT_PAIR = re.compile(r"\b([A-Za-z]+) (?=([A-Za-z]+)\b)")
 _NEXT_WORD = re.compile(r" ([A-Za-z]+)\b")
 _APOSTROPHE_SPLIT = re.compile(r"(?<=[A-Za-z])([’'])\s+(?=(?:s|t|re|ve|ll|d|m)\b)")
+_CLITICS = frozenset("s t re ve ll d m".split())  # what follows the apostrophe in "GAO’s", "didn’t", "we’re"
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)”’\"]) +(?=[,;](?:\s|$))")
 _PAREN_SPACE = re.compile(r"\( +(?=\S)|(?<=\S) +\)")
 
@@ -128,6 +129,9 @@ def repair_split_words(text: str, vocabulary: Vocabulary) -> str:
             index += 1
             continue
         left, right = words[index], words[index + 1]
+        if left.lower() in _CLITICS and (separators[index - 1] if index else parts[0]).endswith(("’", "'")):
+            index += 1
+            continue  # the clitic ends its word: 'Hanford’s low-activity' is not 'Hanford’slow-activity'
         left_ok = standalone.get(left)
         if left_ok is None:
             left_ok = vocabulary.is_standalone(left)

@@ -55,3 +55,15 @@ def test_a_word_is_never_glued_to_the_letter_that_opens_a_compound(sentence):
 ])
 def test_split_words_before_a_hyphen_are_still_rejoined(broken, fixed):
     assert clean_text(broken + " was read.", "pdf") == fixed + " was read."
+
+
+@pytest.mark.parametrize("sentence", [
+    "The plant handles Hanford’s low-activity waste",
+    "The agency’s in-person service took longer",
+    "It reviewed the department’s and the bureau’s records",
+    "The city’s top priority was housing",
+    "They didn’t slow the programme down",
+])
+def test_the_clitic_after_an_apostrophe_keeps_its_space(sentence):
+    """'Hanford’s low-activity' is not 'Hanford’slow-activity', 'department’s and' not 'department’sand'."""
+    assert clean_text(sentence + ".", "pdf") == sentence + "."
