@@ -25,7 +25,6 @@ _ORDINAL_WORDS = {
 }
 _ORDINAL_PART = re.compile(r"(First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth)(?:ly)?,\s+")
 _SENTENCE_END = re.compile(r"[.!?](?=[\"”’)]*\s)")
-_WORD = re.compile(r"\S+")
 _NOT_A_SENTENCE_END = re.compile(r"[IVX]{1,5}|[A-Z]|(?:[A-Z]\.)+[A-Z]|Mr|Mrs|Ms|Dr|No|Nos|Art|St|vs|etc|e\.g|i\.e|Fig")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 

@@ -108,11 +108,6 @@ def wrap_separator(previous: str, current: str, vocabulary: Vocabulary) -> tuple
     return prev, " "
 
 
-def join_wrapped(previous: str, current: str, vocabulary: Vocabulary) -> str:
-    prev, separator = wrap_separator(previous, current, vocabulary)
-    return prev + separator + current.strip()
-
-
 def assemble_blocks(lines: list[Line], vocabulary: Vocabulary) -> list[Block]:
     """Join the physical lines of each paragraph; keep blank lines between paragraphs and keep list
     items, headings and table rows on their own lines."""

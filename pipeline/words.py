@@ -103,9 +103,6 @@ def _zipf_frequency(word: str) -> float:
     return module.zipf_frequency(word, "en")
 
 
-# 'propos ed', 'Seve ral', 'T he', 'C ONCLUSIONS': the right part has the left part's case pattern.
-_SPLIT_PAIR = re.compile(r"\b([A-Za-z]+) (?=([A-Za-z]+)\b)")
-_NEXT_WORD = re.compile(r" ([A-Za-z]+)\b")
 _APOSTROPHE_SPLIT = re.compile(r"(?<=[A-Za-z])([’'])\s+(?=(?:s|t|re|ve|ll|d|m)\b)")
 _CLITICS = frozenset("s t re ve ll d m".split())  # what follows the apostrophe in "GAO’s", "didn’t", "we’re"
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=[\w)”’\"]) +(?=[,;](?:\s|$))")
@@ -171,6 +168,7 @@ _ALPHA_SPLIT = re.compile(r"([A-Za-z]+)")
 
 
 def _compatible_case(left: str, right: str) -> bool:
+    """'propos ed', 'Seve ral', 'T he', 'C ONCLUSIONS': the right part has the left part's case pattern."""
     if right.islower():
         return True
     return right.isupper() and left.isupper()
