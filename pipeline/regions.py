@@ -14,7 +14,7 @@ from typing import Optional
 
 from pipeline.cues import cue_kind, load_data, matches_any
 from pipeline.enumerations import find_markers
-from pipeline.ingest import long_sentence_heading
+from pipeline.sections import long_sentence_heading
 from pipeline.records import Report
 
 Span = tuple[int, int]

@@ -10,6 +10,21 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL_REPORT = ROOT / "corpus" / "zhejiang-two-new-organizations.txt"
 SHARED = ROOT.parent / "shared"
 SHARED_CORPUS = SHARED / "corpus"
+INGEST_FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
+
+
+def top_level(report):
+    """The level-1 sections of an ingested report."""
+    return [s for s in report.sections if s.level == 1]
+
+
+def assert_spans_consistent(report):
+    """Every section's span and heading span point into the report's text, the heading at its start."""
+    for section in report.sections:
+        start, end = section.span
+        h_start, h_end = section.heading_span
+        assert 0 <= start == h_start < h_end <= end <= len(report.text)
+        assert report.text[h_start:h_end].startswith(section.heading[:10])
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import math
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipeline.cleaning import normalize_characters
+from pipeline.characters import normalize_characters
 from pipeline.components.figures import scan_english
 from pipeline.enumerations import parse_enumeration, walk
 from pipeline.extract import analyze_report

@@ -1,0 +1,248 @@
+"""Finding and reading input files: folders walked, bytes decoded (BOMs, UTF-8, UTF-16 without BOM,
+charset detection, binary refused), PDF pages extracted, DOCX paragraphs and tables read as
+markdown-style text. Every failure is an ``IngestError`` with a one-line reason."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Union
+
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
+FORMATS = ("text", "markdown", "html", "pdf", "docx")
+_FORMAT_BY_SUFFIX = {
+    ".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+    ".pdf": "pdf", ".docx": "docx",
+}
+
+PathLike = Union[str, Path]
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; ``str(e)`` is one line: 'PATH: reason'."""
+
+    def __init__(self, path: PathLike, reason: str):
+        self.path = str(path)
+        self.reason = " ".join(str(reason).split())  # one line, whatever the library said
+        super().__init__(f"{self.path}: {self.reason}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def iter_input_files(paths: Iterable[PathLike]) -> Iterator[Path]:
+    """Files named directly (whatever their suffix, so the caller can report unsupported ones) and the
+    supported files under named folders, recursively, in sorted order."""
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.append(Path(root) / name)
+            yield from sorted(found)
+        else:
+            yield path
+
+
+def read_document(path: PathLike) -> tuple[str, str]:
+    """(decoded raw text, format). HTML comes back as HTML, PDF pages joined by form feeds, DOCX as
+    markdown-style text (headings marked with #). Raises IngestError."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    fmt = _FORMAT_BY_SUFFIX.get(suffix)
+    if fmt is None:
+        raise IngestError(path, f"unsupported file type {suffix or '(no suffix)'}")
+    if path.is_dir():
+        raise IngestError(path, "is a directory, not a file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError(path, "file not found") from None
+    except PermissionError:
+        raise IngestError(path, "cannot read file: permission denied") from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise IngestError(path, "empty file")
+    if fmt == "pdf":
+        text = _read_pdf(path, data)
+    elif fmt == "docx":
+        text = _read_docx(path, data)
+    else:
+        text = decode_bytes(data, path)
+    if not text.strip():
+        raise IngestError(path, "empty file (whitespace only)" if fmt not in ("pdf", "docx") else "no text in file")
+    return text, fmt
+
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode_bytes(data: bytes, path: PathLike = "<bytes>") -> str:
+    """Bytes to text: BOM, then strict UTF-8, then UTF-16 without BOM, then charset-normalizer.
+    Binary data (control characters or undecodable bytes where text should be) raises IngestError."""
+    text, encoding = _decode_with_detection(data, path)
+    sample = text[:100_000]
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\n\r\t\f") or ch == "\x7f")
+    if sample and bad / len(sample) > 0.02:
+        raise IngestError(path, f"binary file, not text (control bytes as {encoding})")
+    return text
+
+
+def _decode_with_detection(data: bytes, path: PathLike) -> tuple[str, str]:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace"), encoding
+    if b"\x00" not in data[:65536]:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    utf16 = _guess_utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
+    if b"\x00" in data[:65536]:
+        raise IngestError(path, "binary file, not text")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:2_000_000]).best()
+    if best is None or best.encoding is None:
+        raise IngestError(path, "binary file, not text (no text encoding fits)")
+    encoding = _widen_encoding(best.encoding)
+    if encoding in _LATIN_SINGLE_BYTE and _decodes(data, "cp1252"):
+        # charset-normalizer cannot tell Western code pages apart on short texts ('naļve' in cp1257);
+        # cp1252 is by far the most common of them
+        encoding = "cp1252"
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _widen_encoding(encoding: str) -> str:
+    """GB2312/GBK guesses decode as GB18030 (a superset), Latin-1 guesses as cp1252 (curly quotes)."""
+    name = encoding.lower().replace("-", "_")
+    if name in ("gb2312", "gbk", "cp936", "hz"):
+        return "gb18030"
+    if name in ("latin_1", "iso8859_1", "iso_8859_1", "ascii"):
+        return "cp1252"
+    return name
+
+
+def _guess_utf16_without_bom(data: bytes) -> Optional[str]:
+    """Mostly-ASCII UTF-16 shows NUL in every other byte; mostly-Chinese UTF-16 decodes to Han characters
+    (U+4E00..U+9FFF), which GB18030 bytes read as UTF-16 do not (they land in Hangul and beyond)."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    sample = data[:20000]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    # In UTF-16 CJK text every other byte is arbitrary, so well over a tenth of all bytes are >= 0x80;
+    # ASCII or Latin text (whose letter pairs also read as Han characters in UTF-16) has almost none.
+    if sum(byte >= 0x80 for byte in sample) < 0.1 * len(sample):
+        return None
+    best, best_share = None, 0.0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(encoding, errors="replace")
+        visible = [ch for ch in text if not ch.isspace()]
+        if not visible:
+            continue
+        share = sum(0x4E00 <= ord(ch) <= 0x9FFF or ch in _CJK_PUNCTUATION for ch in visible) / len(visible)
+        if share > best_share:
+            best, best_share = encoding, share
+    return best if best_share >= 0.8 else None
+
+
+_CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》【】—…·")
+_LATIN_SINGLE_BYTE = frozenset({
+    "cp1250", "cp1254", "cp1257", "cp1258", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10",
+    "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_roman", "mac_latin2", "mac_iceland",
+    "mac_turkish", "latin_1", "cp850", "cp437", "cp858",
+})
+
+
+def _read_pdf(path: Path, data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings would flood stderr
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise IngestError(path, "cannot read PDF: encrypted") from None
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise IngestError(path, f"cannot read PDF: {type(exc).__name__}: {exc}") from None
+    if not any(page.strip() for page in pages):
+        raise IngestError(path, "cannot read PDF: no extractable text (scanned or empty)")
+    return "\f".join(pages)
+
+
+def _read_docx(path: Path, data: bytes) -> str:
+    import io
+
+    try:
+        import docx
+        from docx.oxml.ns import qn
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise IngestError(path, f"cannot read DOCX: {type(exc).__name__}: {exc}") from None
+    lines: list[str] = []
+    try:
+        body = document.element.body
+        paragraph_by_element = {p._p: p for p in document.paragraphs}
+        table_by_element = {t._tbl: t for t in document.tables}
+        for child in body.iterchildren():
+            if child.tag == qn("w:p") and child in paragraph_by_element:
+                lines.extend(_docx_paragraph_lines(paragraph_by_element[child]))
+            elif child.tag == qn("w:tbl") and child in table_by_element:
+                for row in table_by_element[child].rows:
+                    cells = [" ".join(cell.text.split()) for cell in row.cells]
+                    lines.append("| " + " | ".join(cells) + " |")
+                lines.append("")
+    except Exception as exc:
+        raise IngestError(path, f"cannot read DOCX: {type(exc).__name__}: {exc}") from None
+    return "\n".join(lines)
+
+
+def _docx_paragraph_lines(paragraph) -> list[str]:
+    text = paragraph.text.strip()
+    if not text:
+        return []
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    m = re.match(r"heading\s*(\d)", style, re.IGNORECASE)
+    if style.lower() == "title":
+        return ["# " + " ".join(text.split()), ""]
+    if m:
+        return ["#" * min(6, int(m.group(1)) + 1) + " " + " ".join(text.split()), ""]
+    if "list" in style.lower():
+        return ["- " + text]
+    return [text, ""]
