@@ -52,9 +52,16 @@ def heading_kind(heading: str) -> Optional[str]:
         return "mixed"
     if rec:
         return "recommendations"
+    if is_task_heading(heading):
+        return "practices"
     if fin:
         return "findings"
     return cue_kind(heading, table, ("method", "other", "practices"))
+
+
+def is_task_heading(heading: str) -> bool:
+    """A heading naming the tasks of the coming period ("二、2008年主要任务"), not advice to someone else."""
+    return matches_any(load_data("cues.json")["task_headings"], heading)
 
 
 def sorted_sections(report: Report) -> list:
@@ -71,6 +78,9 @@ def section_kinds(sections: list) -> list[str]:
         refined = heading_kind(sec.heading)
         if refined and (kind in ("other", "situation") or refined == "mixed"):
             kind = refined
+        elif kind == "recommendations" and refined == "practices" and is_task_heading(sec.heading):
+            # ingestion files "主要任务" under recommendations; a work report's tasks are measures it sets itself
+            kind = "practices"
         parent = parents[i]
         if parent is not None and kind in ("other", "situation") and kinds[parent] not in ("other", "situation"):
             kind = kinds[parent]
