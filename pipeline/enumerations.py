@@ -282,6 +282,13 @@ def parse_enumeration(text: str, start: int = 0, end: Optional[int] = None, lang
                 _attach(stack, roots, at, item, mk.family, None)
             continue
         if mk.ordinal == 1:
+            ended = _ended_word_list(text, stack, mk)
+            if ended is not None:
+                # a second list after the first, not a list inside its last item; that item ends with its
+                # paragraph, before the lead-in of the new list
+                last = stack[ended].items[-1]
+                last.limit = max(b.start() for b in BLANK_LINE.finditer(text, last.start, mk.start))
+                del stack[ended:]
             open_child_list(item, mk.family, 2)
             continue
         # numbered paragraphs go on across sub-headings: a part may open with "3."
@@ -309,6 +316,21 @@ def parse_enumeration(text: str, start: int = 0, end: Optional[int] = None, lang
         # otherwise the marker is running text ("second, ..." in a sentence no list expects)
     _set_ends(roots, end)
     return roots
+
+
+def _ended_word_list(text: str, stack: list[_OpenList], mk: Marker) -> Optional[int]:
+    """The open list a prose "一是" / "First," closes instead of nesting in: one of the same word-ordinal
+    group with two or more items whose last item began in an earlier paragraph. Work reports run lists one
+    after another ("...十是 X。\n\n加强质量工作。一是 Y"), each under its own lead-in; a list inside an item
+    opens in the item's own paragraph ("First, X. First, Y.")."""
+    group = FAMILY_GROUPS.get(mk.family)
+    if group is None:
+        return None
+    for i in range(len(stack) - 1, -1, -1):
+        ol = stack[i]
+        if any(FAMILY_GROUPS.get(f) == group for f in ol.families) and len(ol.items) >= 2:
+            return i if BLANK_LINE.search(text, ol.items[-1].start, mk.start) else None
+    return None
 
 
 def _attach(stack: list[_OpenList], roots: list[EnumItem], at: int, item: EnumItem, family: str,

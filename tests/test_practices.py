@@ -1,0 +1,82 @@
+"""Practices on fixtures written in the styles of the corpus: work-report task sections, run-on 一是 lists,
+consecutive lists, paragraph-leading terms and lessons."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.enumerations import parse_enumeration, split_headline, walk
+from pipeline.structure import extract_structure
+
+from .test_structure import report_from
+
+FIXTURES = Path(__file__).parent / "fixtures" / "structure"
+
+# the heading kinds ingestion gives a work report: its keyword lexicon files "主要任务" under recommendations
+WORK_REPORT_HEADINGS = [
+    ("一、去年工作回顾", "practices", 1), ("（一）稳定农业生产，增加农民收入", "other", 2), ("（二）改善城市环境", "other", 2),
+    ("二、今年主要任务", "recommendations", 1), ("（一）促进农业发展和农民增收", "other", 2),
+    ("（二）加强环境保护和食品安全工作", "other", 2), ("（三）加强政府自身建设", "other", 2),
+    ("三、对明年工作的建议", "recommendations", 1), ("（一）继续扩大有效投资", "other", 2)]
+
+
+@pytest.fixture
+def work_report():
+    text = (FIXTURES / "zh_work_report_tasks.txt").read_text(encoding="utf-8")
+    return report_from(text, WORK_REPORT_HEADINGS, language="zh")
+
+
+def tree(practices) -> list[tuple[str, int, str]]:
+    return [(p.id, p.level, p.text) for p in practices]
+
+
+def test_task_section_headings_are_practices_with_their_run_on_lists(work_report):
+    got = extract_structure(work_report)
+    tasks = [p for p in got.practices if p.group == "二、今年主要任务" or (p.parent or "").startswith(("P3", "P4", "P5"))]
+    assert tree(tasks) == [
+        ("P3", 1, "促进农业发展和农民增收"),
+        ("P3.1", 2, "稳定粮食生产，保障口粮供给"), ("P3.2", 2, "加强农田水利建设"), ("P3.3", 2, "拓宽农民增收渠道"),
+        ("P4", 1, "加强环境保护和食品安全工作"),
+        ("P4.1", 2, "关停小型燃煤锅炉"), ("P4.2", 2, "建设污水处理厂"), ("P4.3", 2, "推广垃圾分类"),
+        ("P4.4", 2, "完善食品抽检制度"), ("P4.5", 2, "严惩违法生产企业"),
+        ("P5", 1, "加强政府自身建设")]
+    # a proposals part (建议) stays recommendations
+    assert [r.text for r in got.recommendations] == ["继续扩大有效投资"]
+
+
+def test_task_section_through_ingestion():
+    ingest = pytest.importorskip("pipeline.ingest")
+    got = extract_structure(ingest.ingest_file(FIXTURES / "zh_work_report_tasks.txt"))
+    assert [p.text for p in got.practices if p.level == 1] == [
+        "稳定农业生产，增加农民收入", "改善城市环境", "促进农业发展和农民增收", "加强环境保护和食品安全工作", "加强政府自身建设"]
+    assert len(got.practices) == 15
+
+
+def test_a_second_list_after_a_lead_in_is_a_sibling_not_a_child(work_report):
+    got = extract_structure(work_report)
+    by_text = {p.text: p for p in got.practices}
+    assert by_text["完善食品抽检制度"].parent == "P4" and by_text["完善食品抽检制度"].level == 2
+    # the last item of the first list ends with its paragraph: the next list's lead-in is not its detail
+    assert by_text["推广垃圾分类"].detail == "今年要在城区全面推行。"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # consecutive lists in separate paragraphs
+    ("要做好两项工作。一是修路。二是架桥。\n\n加强安全。一是查隐患。二是抓整改。",
+     [(1, "修路"), (1, "架桥"), (1, "查隐患"), (1, "抓整改")]),
+    # a list inside an item's own paragraph still nests
+    ("Plan: First, clean the wells. First, test the water. Second, seal the caps. Second, fence the fields.",
+     [(1, "clean the wells"), (2, "test the water"), (2, "seal the caps"), (1, "fence the fields")]),
+    # a one-item list followed by a list in the next paragraph: the new list details that item
+    ("First, clean the wells.\n\nFirst, test the water. Second, seal the caps.",
+     [(1, "clean the wells"), (2, "test the water"), (2, "seal the caps")]),
+])
+def test_consecutive_word_lists_versus_nested_ones(text, expected):
+    language = "zh" if "一是" in text else "en"
+    forest = parse_enumeration(text, language=language)
+    got = []
+    for item, level, _ in walk(forest):
+        (hs, he), _ = split_headline(text, item, language)
+        got.append((level, text[hs:he]))
+    assert got == expected
