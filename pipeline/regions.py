@@ -96,13 +96,21 @@ def regions_of(report: Report) -> list[Region]:
         return cue_heading_regions(text)
     kinds = section_kinds(sections)
     children: list[list[Span]] = [[] for _ in sections]
-    for j, parent in enumerate(parent_indices(sections)):
+    parents_of = parent_indices(sections)
+    for j, parent in enumerate(parents_of):
         if parent is not None:
             children[parent].append(sections[j].span)
     regions: list[Region] = []
     if sections[0].span[0] > 0:
         regions.append(Region(0, sections[0].span[0], "other"))
+    covered = sections[0].span[1]
     for i, sec in enumerate(sections):
+        if parents_of[i] is None:
+            # text between top-level sections (a letter's unheaded opening after the highlights pages) is
+            # read like the text before the first one
+            if sec.span[0] > covered:
+                regions.append(Region(covered, sec.span[0], "other"))
+            covered = max(covered, sec.span[1])
         body_start = sec.heading_span[1] if sec.heading_span else sec.span[0]
         pos = body_start
         for cs, ce in sorted(children[i]):

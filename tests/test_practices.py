@@ -80,3 +80,27 @@ def test_consecutive_word_lists_versus_nested_ones(text, expected):
         (hs, he), _ = split_headline(text, item, language)
         got.append((level, text[hs:he]))
     assert got == expected
+
+
+def test_strategies_listed_between_top_level_sections_are_practices():
+    """An audit letter's unheaded opening between the highlights and the first body section is read, and a
+    lead-in counting "leading strategies" announces practices."""
+    from pipeline.records import Report, Section
+
+    text = (FIXTURES / "audit_key_strategies.md").read_text(encoding="utf-8")
+
+    def section(heading: str, kind: str, end_at: str, level: int = 1) -> Section:
+        start = text.index(heading)
+        end = text.index(end_at) if end_at else len(text)
+        return Section(heading=heading, level=level, kind=kind, span=(start, end),
+                       heading_span=(start, start + len(heading)))
+
+    sections = [section("Highlights", "other", "Dear Chairman"),
+                section("What the Office Found", "findings", "Dear Chairman", 2),
+                section("Background", "situation", "")]
+    report = Report(id="t", source="fixture", title=text.splitlines()[0], language="en", text=text,
+                    sections=sections)
+    got = extract_structure(report)
+    assert [p.text for p in got.practices] == ["Tie payments to results", "Review the measures every year",
+                                               "Train grantee staff", "Phase in new requirements"]
+    assert got.practices[0].detail == "Grantors pay part of each grant only when the agreed results are met."
