@@ -104,3 +104,14 @@ def test_strategies_listed_between_top_level_sections_are_practices():
     assert [p.text for p in got.practices] == ["Tie payments to results", "Review the measures every year",
                                                "Train grantee staff", "Phase in new requirements"]
     assert got.practices[0].detail == "Grantors pay part of each grant only when the agreed results are met."
+
+
+def test_run_in_topics_of_an_assessment_are_not_practices():
+    """Run-in headings in a practices part are practices when they name measures ("Guidance. The agency
+    issued ..."), not when they name an assessed attribute ("Accuracy.", "Call quality.") or a challenge."""
+    text = (FIXTURES / "audit_run_in_topics.md").read_text(encoding="utf-8")
+    heads = [("Agency Practices to Support Call Centers", "practices", 1),
+             ("Agency Practices for Measuring Call Center Performance", "practices", 1)]
+    got = extract_structure(report_from(text, heads))
+    assert [p.text for p in got.practices] == ["Guidance", "Trainings"]
+    assert got.practices[0].detail.startswith("The agency issued letters")
