@@ -73,7 +73,7 @@ def _runs(text: str, items: list[EnumItem]) -> list[list[EnumItem]]:
 def names_assessed_topics(text: str, run: list[EnumItem]) -> bool:
     """A run of run-in headings that are the topics of an assessment ("Program demand. CMMC costs may deter
     ...", "Accuracy. ...") rather than measures taken: the sentences before it count challenges or factors
-    ("we identified several external factors ... They include the following:"), or at least half of its
+    ("we identified several external factors ... They include the following:"), or most of its
     items open their detail by calling the heading a challenge or concern, or by defining it, or name an
     attribute ("Call quality") in a heading that does not open on a verb ("Improved data quality" is a measure)."""
     cues = load_data("cues.json")
@@ -89,7 +89,7 @@ def names_assessed_topics(text: str, run: list[EnumItem]) -> bool:
         heading, first = clean(text[hs:he]), text[ds:first_sentence_end(text, ds, de)]
         hits += bool(said.search(first) or definition.match(first)
                      or (attribute.search(heading) and not opener.match(heading)))
-    return 2 * hits >= len(run)
+    return 2 * hits > len(run)
 
 
 def without_assessed_topics(text: str, items: list[EnumItem]) -> list[EnumItem]:
