@@ -378,7 +378,7 @@ def split_headline(text: str, item: EnumItem, language: str = "en") -> tuple[Spa
         while he > hs and text[he - 1] in ".:：。 ":
             he -= 1
         return (hs, he), _trim(text, item.marker.end, ce)
-    se = first_sentence_end(text, cs, ce)
+    se = _unpunctuated_line_end(text, cs, first_sentence_end(text, cs, ce), language)
     hs, he = _trim(text, cs, se)
     cut = re.search(r"[;；:：]", text[hs:he])
     if cut and len(text[hs:hs + cut.start()].split()) >= 3 or (cut and re.search(r"[\u4e00-\u9fff]", text[hs:he])
@@ -387,6 +387,26 @@ def split_headline(text: str, item: EnumItem, language: str = "en") -> tuple[Spa
     while he > hs and text[he - 1] in ".。;；:：,，、 \n\t":
         he -= 1
     return (hs, he), _trim(text, se, ce)
+
+
+# A headline line left without final punctuation ("1. Clean the wells", "三是推广良种") ends at its line break
+# when a new sentence starts after it; hard-wrapped PDF prose breaks long lines mid-sentence, and the next
+# line then goes on in lower case, so a single break counts only after a short line.
+_SHORT_LINE_WORDS = 8
+
+
+def _unpunctuated_line_end(text: str, start: int, end: int, language: str) -> int:
+    for m in re.finditer(r"[ \t]*\n(?P<blank>[ \t]*\n)?\s*", text[start:end]):
+        line = text[start:start + m.start()].strip()
+        after = text[start + m.end():start + m.end() + 1]
+        if not line or not after or re.search(r"[.!?。！？;；:：,，、]$", line):
+            continue
+        if language.startswith("zh"):
+            if re.match(r"[\u4e00-\u9fff“\"（(]", after):
+                return start + m.start()
+        elif after.isupper() and (m.group("blank") or len(line.split()) <= _SHORT_LINE_WORDS):
+            return start + m.start()
+    return end
 
 
 def _trim(text: str, s: int, e: int) -> Span:

@@ -115,3 +115,15 @@ def test_run_in_topics_of_an_assessment_are_not_practices():
     got = extract_structure(report_from(text, heads))
     assert [p.text for p in got.practices] == ["Guidance", "Trainings"]
     assert got.practices[0].detail.startswith("The agency issued letters")
+
+
+@pytest.mark.parametrize("name, heading, language, expected", [
+    ("unpunctuated_list.md", "I. Main practices", "en",
+     [("Clean the village wells", "The county paid for the work in 2022."), ("Fence the grazing fields", "Herders now move their flocks less often.")]),
+    ("zh_unpunctuated_list.txt", "一、主要做法", "zh",
+     [("修缮村级水井", ""), ("推广节水灌溉", "今年全县推广面积达到一万亩。")]),
+])
+def test_headline_without_final_punctuation_ends_at_its_line(name, heading, language, expected):
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    got = extract_structure(report_from(text, [(heading, "practices", 1)], language=language))
+    assert [(p.text, p.detail) for p in got.practices] == expected
