@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Optional
 
-from pipeline.cues import load_data
+from pipeline.cues import load_data, matches_any
 from pipeline.enumerations import BLANK_LINE, EnumItem, first_sentence_end, split_headline, walk
 from pipeline.records import Practice
 from pipeline.regions import Region, preceding_sentences
@@ -134,3 +134,23 @@ def add_practices(out: Structure, text: str, forest: list[EnumItem], language: s
             id=pid, text=clean(text[hs:he]), detail=clean(text[ds:de]) if de > ds else "", level=level,
             parent=parent_id, group=group, region=place, actor=actor, span=(item.start, item.end),
             sentence=clean(sentence)))
+
+
+def states_lessons(headlines: list[str], lead_in: Optional[str]) -> bool:
+    """Items a lessons lead-in announces ("过去五年的主要体会是：", "The lessons are as follows:") whose
+    headlines mostly say what must be done ("必须坚持解放思想") are lessons learned, not measures taken. Work
+    reports also sum up their measures as "主要工作体会" ("坚持正确把握宏观调控的方向和力度"): those stay practices."""
+    cues = load_data("cues.json")
+    if not headlines or not lead_in or not matches_any(cues["lead_in"]["findings"], lead_in):
+        return False
+    opener = re.compile(cues["lesson_openers"], re.I)
+    return 2 * sum(bool(opener.match(h.strip())) for h in headlines) > len(headlines)
+
+
+def list_states_lessons(text: str, forest: list[EnumItem], lead_in: Optional[str], language: str) -> bool:
+    headlines = []
+    for item in forest:
+        (hs, he), _ = split_headline(text, item, language)
+        headlines.append(text[hs:he])
+    return states_lessons(headlines, lead_in)
+

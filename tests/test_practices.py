@@ -127,3 +127,23 @@ def test_headline_without_final_punctuation_ends_at_its_line(name, heading, lang
     text = (FIXTURES / name).read_text(encoding="utf-8")
     got = extract_structure(report_from(text, [(heading, "practices", 1)], language=language))
     assert [(p.text, p.detail) for p in got.practices] == expected
+
+
+LESSONS_HEADINGS = [
+    ("一、过去三年工作回顾", "practices", 1), ("（一）坚持把乡村医生培训放在首位，健全培训制度", "other", 2),
+    ("（二）坚持稳定经费投入，改善诊所条件", "other", 2), ("二、几年来的主要工作体会", "practices", 1),
+    ("（一）必须坚持以群众需求为导向", "other", 2), ("（二）必须坚持稳定的经费保障", "other", 2),
+    ("三、主要做法", "practices", 1)]
+
+
+def test_work_lessons_that_state_measures_are_practices_and_those_that_say_must_are_findings():
+    """A "工作体会" list of measures taken ("（一）坚持把乡村医生培训放在首位") is practices; the same lead-in
+    before headings or run-on items that say what must be done ("必须坚持...") lists lessons: findings."""
+    text = (FIXTURES / "zh_lessons_and_practices.txt").read_text(encoding="utf-8")
+    # every part is given as practices: the lead-in and the headlines decide
+    got = extract_structure(report_from(text, LESSONS_HEADINGS, language="zh"))
+    assert [p.text for p in got.practices] == [
+        "坚持把乡村医生培训放在首位，健全培训制度", "开办县级培训班", "选派骨干到市医院进修",
+        "坚持稳定经费投入，改善诊所条件", "培训医生", "稳定经费"]
+    assert [f.text for f in got.findings] == [
+        "必须坚持以群众需求为导向", "必须坚持稳定的经费保障", "必须重视医生队伍建设", "必须保持经费稳定"]
