@@ -5,11 +5,13 @@ listed in ``data/structure/markers.json`` ("First, ...", "The second is to ...",
 "**Bold run-in.**" and run-in headings whose bold was lost in cleaning ("Expedited agreement process. IRS
 ..." opening two or more nearby paragraphs), bullets, 一是/二是, （一）, 第一，); a marker counts only at the start
 of a sentence, line or paragraph as its style requires. ``parse_enumeration`` nests them into a forest of
-``EnumItem``; ``split_headline`` cuts an item into its headline (the first sentence or clause, marker removed)
-and its detail.
+``EnumItem``; ``split_headline`` (in ``pipeline.headlines``, re-exported here) cuts an item into its headline
+(the first sentence or clause, marker removed) and its detail.
 
 Nesting is decided by the sequence, not by indentation, because translated prose has none:
-  * ordinal 1 opens a new list under the item being read (so "First, X. First, Y." makes Y a child of X);
+  * ordinal 1 opens a new list under the item being read (so "First, X. First, Y." makes Y a child of X),
+    except that a prose word ordinal (一是, "First,") in a later paragraph than the last item of a list of
+    its group with two or more items starts a sibling list: work reports run lists one after another;
   * ordinal k > 1 continues the open list that expects k, preferring the same marker family
     ("Second," continues "First,"), then a family of the same group whose list has one item so far
     (a list opened by "First," may go on with "The second is"), then the deepest such list;
@@ -25,6 +27,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator, Optional
+
+# headline splitting lives in its own module; callers import these names from here
+from pipeline.headlines import first_sentence_end, split_headline  # noqa: F401
 
 Span = tuple[int, int]
 
@@ -358,60 +363,3 @@ def walk(items: list[EnumItem], level: int = 1, parent: Optional[EnumItem] = Non
     for item in items:
         yield item, level, parent
         yield from walk(item.children, level + 1, item)
-
-
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bNo)(?<!\bU\.S)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?。！？]+[\"”’)）]*(?=\s|$)|[。！？]")
-
-
-def first_sentence_end(text: str, start: int, end: int) -> int:
-    m = _SENTENCE_END.search(text, start, end)
-    return m.end() if m else end
-
-
-def split_headline(text: str, item: EnumItem, language: str = "en") -> tuple[Span, Span]:
-    """(headline, detail) spans of an item: a bold run-in heading, else its first sentence, cut at a
-    semicolon or colon so that "clarify the requirements: 'The team is ...'" keeps only the statement."""
-    cs, ce = item.content_start, item.end
-    head = item.marker.head
-    if head and not item.implicit:
-        hs, he = head
-        while he > hs and text[he - 1] in ".:：。 ":
-            he -= 1
-        return (hs, he), _trim(text, item.marker.end, ce)
-    se = _unpunctuated_line_end(text, cs, first_sentence_end(text, cs, ce), language)
-    hs, he = _trim(text, cs, se)
-    cut = re.search(r"[;；:：]", text[hs:he])
-    if cut and len(text[hs:hs + cut.start()].split()) >= 3 or (cut and re.search(r"[\u4e00-\u9fff]", text[hs:he])
-                                                               and cut.start() >= 4):
-        he = hs + cut.start()
-    while he > hs and text[he - 1] in ".。;；:：,，、 \n\t":
-        he -= 1
-    return (hs, he), _trim(text, se, ce)
-
-
-# A headline line left without final punctuation ("1. Clean the wells", "三是推广良种") ends at its line break
-# when a new sentence starts after it; hard-wrapped PDF prose breaks long lines mid-sentence, and the next
-# line then goes on in lower case, so a single break counts only after a short line.
-_SHORT_LINE_WORDS = 8
-
-
-def _unpunctuated_line_end(text: str, start: int, end: int, language: str) -> int:
-    for m in re.finditer(r"[ \t]*\n(?P<blank>[ \t]*\n)?\s*", text[start:end]):
-        line = text[start:start + m.start()].strip()
-        after = text[start + m.end():start + m.end() + 1]
-        if not line or not after or re.search(r"[.!?。！？;；:：,，、]$", line):
-            continue
-        if language.startswith("zh"):
-            if re.match(r"[\u4e00-\u9fff“\"（(]", after):
-                return start + m.start()
-        elif after.isupper() and (m.group("blank") or len(line.split()) <= _SHORT_LINE_WORDS):
-            return start + m.start()
-    return end
-
-
-def _trim(text: str, s: int, e: int) -> Span:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
