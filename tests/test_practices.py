@@ -147,3 +147,14 @@ def test_work_lessons_that_state_measures_are_practices_and_those_that_say_must_
         "坚持稳定经费投入，改善诊所条件", "培训医生", "稳定经费"]
     assert [f.text for f in got.findings] == [
         "必须坚持以群众需求为导向", "必须坚持稳定的经费保障", "必须重视医生队伍建设", "必须保持经费稳定"]
+
+
+@pytest.mark.parametrize("heading, kind", [
+    ("二、2009年主要任务", "practices"), ("II. Main tasks for 2009", "practices"),
+    ("三、下一步工作任务", "recommendations"), ("三、对今年工作的建议", "recommendations")])
+def test_a_task_heading_names_practices_unless_it_also_names_advice(heading, kind):
+    from pipeline.records import Section
+    from pipeline.regions import section_kinds
+
+    section = Section(heading=heading, level=1, kind="recommendations", span=(0, 10), heading_span=(0, 5))
+    assert section_kinds([section]) == [kind]
