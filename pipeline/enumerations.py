@@ -5,11 +5,13 @@ listed in ``data/structure/markers.json`` ("First, ...", "The second is to ...",
 "**Bold run-in.**" and run-in headings whose bold was lost in cleaning ("Expedited agreement process. IRS
 ..." opening two or more nearby paragraphs), bullets, 一是/二是, （一）, 第一，); a marker counts only at the start
 of a sentence, line or paragraph as its style requires. ``parse_enumeration`` nests them into a forest of
-``EnumItem``; ``split_headline`` cuts an item into its headline (the first sentence or clause, marker removed)
-and its detail.
+``EnumItem``; ``split_headline`` (in ``pipeline.headlines``, re-exported here) cuts an item into its headline
+(the first sentence or clause, marker removed) and its detail.
 
 Nesting is decided by the sequence, not by indentation, because translated prose has none:
-  * ordinal 1 opens a new list under the item being read (so "First, X. First, Y." makes Y a child of X);
+  * ordinal 1 opens a new list under the item being read (so "First, X. First, Y." makes Y a child of X),
+    except that a prose word ordinal (一是, "First,") in a later paragraph than the last item of a list of
+    its group with two or more items starts a sibling list: work reports run lists one after another;
   * ordinal k > 1 continues the open list that expects k, preferring the same marker family
     ("Second," continues "First,"), then a family of the same group whose list has one item so far
     (a list opened by "First," may go on with "The second is"), then the deepest such list;
@@ -25,6 +27,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator, Optional
+
+# headline splitting lives in its own module; callers import these names from here
+from pipeline.headlines import first_sentence_end, split_headline  # noqa: F401
 
 Span = tuple[int, int]
 
@@ -282,6 +287,13 @@ def parse_enumeration(text: str, start: int = 0, end: Optional[int] = None, lang
                 _attach(stack, roots, at, item, mk.family, None)
             continue
         if mk.ordinal == 1:
+            ended = _ended_word_list(text, stack, mk)
+            if ended is not None:
+                # a second list after the first, not a list inside its last item; that item ends with its
+                # paragraph, before the lead-in of the new list
+                last = stack[ended].items[-1]
+                last.limit = max(b.start() for b in BLANK_LINE.finditer(text, last.start, mk.start))
+                del stack[ended:]
             open_child_list(item, mk.family, 2)
             continue
         # numbered paragraphs go on across sub-headings: a part may open with "3."
@@ -311,6 +323,21 @@ def parse_enumeration(text: str, start: int = 0, end: Optional[int] = None, lang
     return roots
 
 
+def _ended_word_list(text: str, stack: list[_OpenList], mk: Marker) -> Optional[int]:
+    """The open list a prose "一是" / "First," closes instead of nesting in: one of the same word-ordinal
+    group with two or more items whose last item began in an earlier paragraph. Work reports run lists one
+    after another ("...十是 X。\n\n加强质量工作。一是 Y"), each under its own lead-in; a list inside an item
+    opens in the item's own paragraph ("First, X. First, Y.")."""
+    group = FAMILY_GROUPS.get(mk.family)
+    if group is None:
+        return None
+    for i in range(len(stack) - 1, -1, -1):
+        ol = stack[i]
+        if any(FAMILY_GROUPS.get(f) == group for f in ol.families) and len(ol.items) >= 2:
+            return i if BLANK_LINE.search(text, ol.items[-1].start, mk.start) else None
+    return None
+
+
 def _attach(stack: list[_OpenList], roots: list[EnumItem], at: int, item: EnumItem, family: str,
             expected: Optional[int]) -> None:
     ol = stack[at]
@@ -336,40 +363,3 @@ def walk(items: list[EnumItem], level: int = 1, parent: Optional[EnumItem] = Non
     for item in items:
         yield item, level, parent
         yield from walk(item.children, level + 1, item)
-
-
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bNo)(?<!\bU\.S)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?。！？]+[\"”’)）]*(?=\s|$)|[。！？]")
-
-
-def first_sentence_end(text: str, start: int, end: int) -> int:
-    m = _SENTENCE_END.search(text, start, end)
-    return m.end() if m else end
-
-
-def split_headline(text: str, item: EnumItem, language: str = "en") -> tuple[Span, Span]:
-    """(headline, detail) spans of an item: a bold run-in heading, else its first sentence, cut at a
-    semicolon or colon so that "clarify the requirements: 'The team is ...'" keeps only the statement."""
-    cs, ce = item.content_start, item.end
-    head = item.marker.head
-    if head and not item.implicit:
-        hs, he = head
-        while he > hs and text[he - 1] in ".:：。 ":
-            he -= 1
-        return (hs, he), _trim(text, item.marker.end, ce)
-    se = first_sentence_end(text, cs, ce)
-    hs, he = _trim(text, cs, se)
-    cut = re.search(r"[;；:：]", text[hs:he])
-    if cut and len(text[hs:hs + cut.start()].split()) >= 3 or (cut and re.search(r"[\u4e00-\u9fff]", text[hs:he])
-                                                               and cut.start() >= 4):
-        he = hs + cut.start()
-    while he > hs and text[he - 1] in ".。;；:：,，、 \n\t":
-        he -= 1
-    return (hs, he), _trim(text, se, ce)
-
-
-def _trim(text: str, s: int, e: int) -> Span:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Optional
 
-from pipeline.cues import load_data
-from pipeline.enumerations import BLANK_LINE, EnumItem, split_headline, walk
+from pipeline.cues import load_data, matches_any
+from pipeline.enumerations import BLANK_LINE, EnumItem, first_sentence_end, split_headline, walk
 from pipeline.records import Practice
-from pipeline.regions import Region
+from pipeline.regions import Region, preceding_sentences
 from pipeline.textspans import clean, sentence_of
 
 if TYPE_CHECKING:
@@ -46,13 +46,7 @@ def run_in_practices(text: str, region: Region, forest: list[EnumItem]) -> list[
     """Unannounced run-in heading lists ("Expedited agreement process. According to ...") are practices when
     the text just before a run names practices, measures, steps or actions; runs are items no more than two
     paragraphs apart."""
-    items = [it for it in forest if it.marker.family in ("bold_run_in", "run_in")]
-    runs: list[list[EnumItem]] = []
-    for item in items:
-        if runs and len(BLANK_LINE.findall(text, runs[-1][-1].end, item.start)) <= 2:
-            runs[-1].append(item)
-        else:
-            runs.append([item])
+    runs = _runs(text, forest)
     cue = re.compile(load_data("cues.json")["practice_window"], re.I)
     picked: list[EnumItem] = []
     for run in runs:
@@ -60,6 +54,51 @@ def run_in_practices(text: str, region: Region, forest: list[EnumItem]) -> list[
         if len(run) >= 2 and cue.search(window):
             picked.extend(run)
     return picked
+
+
+RUN_IN = ("bold_run_in", "run_in")
+
+
+def _runs(text: str, items: list[EnumItem]) -> list[list[EnumItem]]:
+    """Run-in items no more than two paragraphs apart, in runs."""
+    runs: list[list[EnumItem]] = []
+    for item in (it for it in items if it.marker.family in RUN_IN):
+        if runs and len(BLANK_LINE.findall(text, runs[-1][-1].end, item.start)) <= 2:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def names_assessed_topics(text: str, run: list[EnumItem]) -> bool:
+    """A run of run-in headings that are the topics of an assessment ("Program demand. CMMC costs may deter
+    ...", "Accuracy. ...") rather than measures taken: the sentences before it count challenges or factors
+    ("we identified several external factors ... They include the following:"), or most of its
+    items open their detail by calling the heading a challenge or concern, or by defining it, or name an
+    attribute ("Call quality") in a heading that does not open on a verb ("Improved data quality" is a measure)."""
+    cues = load_data("cues.json")
+    counted = re.compile(cues["counted_non_practices"], re.I)
+    if any(counted.search(s) for s in preceding_sentences(text, 0, run[0].start, count=2)):
+        return True
+    rules = cues["non_measure_run_in"]
+    said, definition = re.compile(rules["said_of_the_heading"], re.I), re.compile(rules["definition"])
+    attribute, opener = re.compile(rules["attribute_head"], re.I), re.compile(rules["measure_opener"])
+    hits = 0
+    for item in run:
+        (hs, he), (ds, de) = split_headline(text, item)
+        heading, first = clean(text[hs:he]), text[ds:first_sentence_end(text, ds, de)]
+        hits += bool(said.search(first) or definition.match(first)
+                     or (attribute.search(heading) and not opener.match(heading)))
+    return 2 * hits > len(run)
+
+
+def without_assessed_topics(text: str, items: list[EnumItem]) -> list[EnumItem]:
+    """``items`` (and their children) without the run-in runs that name assessed topics."""
+    dropped = {id(it) for run in _runs(text, items) if names_assessed_topics(text, run) for it in run}
+    kept = [it for it in items if id(it) not in dropped]
+    for it in kept:
+        it.children = without_assessed_topics(text, it.children)
+    return kept
 
 
 def practice_id(out: Structure, parent_id: Optional[str]) -> str:
@@ -73,6 +112,7 @@ WORDY = re.compile(r"[^\W\d_]{3,}|[\u3400-\u9fff]{2,}")
 def add_practices(out: Structure, text: str, forest: list[EnumItem], language: str, group: Optional[str],
                    under: Optional[str] = None, places: list[str] = ()) -> None:
     """Practices of an enumeration; ``under`` is the practice a heading states when the list sits in its body."""
+    forest = without_assessed_topics(text, forest)
     ids: dict[int, str] = {}
     offset = 0
     if under is not None:
@@ -94,3 +134,23 @@ def add_practices(out: Structure, text: str, forest: list[EnumItem], language: s
             id=pid, text=clean(text[hs:he]), detail=clean(text[ds:de]) if de > ds else "", level=level,
             parent=parent_id, group=group, region=place, actor=actor, span=(item.start, item.end),
             sentence=clean(sentence)))
+
+
+def states_lessons(headlines: list[str], lead_in: Optional[str]) -> bool:
+    """Items a lessons lead-in announces ("过去五年的主要体会是：", "The lessons are as follows:") whose
+    headlines mostly say what must be done ("必须坚持解放思想") are lessons learned, not measures taken. Work
+    reports also sum up their measures as "主要工作体会" ("坚持正确把握宏观调控的方向和力度"): those stay practices."""
+    cues = load_data("cues.json")
+    if not headlines or not lead_in or not matches_any(cues["lead_in"]["findings"], lead_in):
+        return False
+    opener = re.compile(cues["lesson_openers"], re.I)
+    return 2 * sum(bool(opener.match(h.strip())) for h in headlines) > len(headlines)
+
+
+def list_states_lessons(text: str, forest: list[EnumItem], lead_in: Optional[str], language: str) -> bool:
+    headlines = []
+    for item in forest:
+        (hs, he), _ = split_headline(text, item, language)
+        headlines.append(text[hs:he])
+    return states_lessons(headlines, lead_in)
+

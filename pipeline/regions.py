@@ -53,9 +53,16 @@ def heading_kind(heading: str) -> Optional[str]:
         return "mixed"
     if rec:
         return "recommendations"
+    if is_task_heading(heading):
+        return "practices"
     if fin:
         return "findings"
     return cue_kind(heading, table, ("method", "other", "practices"))
+
+
+def is_task_heading(heading: str) -> bool:
+    """A heading naming the tasks of the coming period ("二、2008年主要任务"), not advice to someone else."""
+    return matches_any(load_data("cues.json")["task_headings"], heading)
 
 
 def sorted_sections(report: Report) -> list:
@@ -89,6 +96,9 @@ def section_kinds(sections: list) -> list[str]:
         refined = heading_kind(sec.heading)
         if refined and (kind in ("other", "situation") or refined == "mixed"):
             kind = refined
+        elif kind == "recommendations" and refined == "practices" and is_task_heading(sec.heading):
+            # ingestion files "主要任务" under recommendations; a work report's tasks are measures it sets itself
+            kind = "practices"
         parent = parents[i]
         if parent is not None and kind in ("other", "situation") and kinds[parent] not in ("other", "situation"):
             kind = kinds[parent]
@@ -105,13 +115,21 @@ def regions_of(report: Report) -> list[Region]:
     kinds = section_kinds(sections)
     appendix = appendix_flags(sections)
     children: list[list[Span]] = [[] for _ in sections]
-    for j, parent in enumerate(parent_indices(sections)):
+    parents_of = parent_indices(sections)
+    for j, parent in enumerate(parents_of):
         if parent is not None:
             children[parent].append(sections[j].span)
     regions: list[Region] = []
     if sections[0].span[0] > 0:
         regions.append(Region(0, sections[0].span[0], "other"))
+    covered = sections[0].span[1]
     for i, sec in enumerate(sections):
+        if parents_of[i] is None:
+            # text between top-level sections (a letter's unheaded opening after the highlights pages) is
+            # read like the text before the first one
+            if sec.span[0] > covered:
+                regions.append(Region(covered, sec.span[0], "other"))
+            covered = max(covered, sec.span[1])
         body_start = sec.heading_span[1] if sec.heading_span else sec.span[0]
         pos = body_start
         for cs, ce in sorted(children[i]):

@@ -30,13 +30,15 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from pipeline.enumerations import is_line_initial, parse_enumeration
-from pipeline.practices import add_practices, practice_id, run_in_practices, short_group
+from pipeline.practices import (add_practices, list_states_lessons, practice_id, run_in_practices, short_group,
+                                states_lessons)
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
-from pipeline.regions import parent_indices, regions_of, section_kinds, segments_of, sorted_sections
+from pipeline.regions import (parent_indices, preceding_sentences, regions_of, section_kinds, segments_of,
+                              sorted_sections)
 from pipeline.stages import extract_stages
 from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements,
-                                 add_strong_recommendations, add_unheaded_findings, dedupe_recommendations, is_recommending, recommendation_target,
-                                 reports_earlier)
+                                 add_strong_recommendations, add_unheaded_findings, dedupe_recommendations,
+                                 is_recommending, recommendation_target, reports_earlier)
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
 
@@ -108,6 +110,8 @@ def extract_structure(report: Report) -> Structure:
                 if not forest:
                     continue
                 kind = "practices"
+            if kind == "practices" and list_states_lessons(text, forest, seg.lead_in, language):
+                kind = "findings"  # "主要工作体会是：第一，必须坚持解放思想。" lists lessons learned
             if kind == "practices" or (kind in ("situation", "other") and seg.lead_in):
                 add_practices(out, text, forest, language, short_group(region.heading, seg.lead_in), parent_id,
                                report.studied_regions)
@@ -152,9 +156,25 @@ class HeadingItems:
                 continue
             if kinds[parent] in ("practices", "findings", "recommendations", "mixed"):
                 self.kind_of[i] = kinds[parent]
+        self._lessons_to_findings()
         self.statement_sections = {i for i, k in self.kind_of.items() if k != "practices"}
         self.practice_sections = {i for i, k in self.kind_of.items() if k == "practices"}
         self.practice_ids: dict[int, str] = {}
+
+    def _lessons_to_findings(self) -> None:
+        """List-item sub-sections of a practices part that its lessons lead-in announces and that state what
+        must be done ("（一）必须坚持解放思想") are findings."""
+        members: dict[int, list[int]] = {}
+        for i, kind in self.kind_of.items():
+            if kind == "practices":
+                members.setdefault(self.parents[i], []).append(i)
+        for parent, items in members.items():
+            sec = self.sections[parent]
+            body_start = sec.heading_span[1] if sec.heading_span else sec.span[0]
+            lead = preceding_sentences(self.text, body_start, self.sections[min(items)].span[0], count=1)
+            headlines = [ENUMERATED_HEADING.sub("", self.sections[i].heading, count=1) for i in items]
+            if states_lessons(headlines, lead[0] if lead else None):
+                self.kind_of.update({i: "findings" for i in items})
 
     def emit(self, index: Optional[int], out: Structure) -> Optional[str]:
         """Record the item of section ``index`` once; return the practice id its body's lists hang under."""
