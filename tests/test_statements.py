@@ -143,7 +143,7 @@ def test_recommendations_end_where_the_answer_to_the_agency_comments_begins():
 
 def test_a_summary_heading_run_into_plain_text_still_opens_its_part():
     got = structure_of("inquiry_numbered.txt")
-    assert len(got.recommendations) == 3
+    assert len(got.recommendations) == 4
     assert got.recommendations[0].detail == "The flood defence budget has not kept pace with the number of homes at risk."
 
 
@@ -157,3 +157,9 @@ def test_labelled_recommendation_blocks_each_give_one_recommendation():
     recs = structure_of("labelled_recommendations.txt").recommendations
     assert [r.text for r in recs] == ["Warnings for tenants", "Sustainable drainage", "Insurance for small firms"]
     assert "The Environment Agency should send warnings to tenants" in recs[0].detail
+
+
+def test_a_committee_encouraging_in_its_own_voice_recommends_and_welcoming_alone_concludes():
+    got = structure_of("inquiry_numbered.txt")
+    assert got.recommendations[-1].text.startswith("We encourage the water companies")
+    assert got.findings[-1].text.startswith("We welcome the new flood warning service")
