@@ -1,4 +1,5 @@
-"""Rule data of the structure stages (``data/structure/*.json``) and the small matchers over it."""
+"""Rule data of the structure stages (``data/structure/*.json``) and the small matchers over it: cue lists,
+and the shapes a statement must have (a sentence, not a caption, a heading or a fragment)."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional
+
+from pipeline.nlp import CHINESE
 
 
 @lru_cache(maxsize=None)
@@ -24,3 +27,36 @@ def cue_kind(text: str, table: dict, order: tuple[str, ...]) -> Optional[str]:
             return kind
     return None
 
+
+
+def skip_paragraph(paragraph: str) -> bool:
+    skips = load_data("cues.json")["finding_paragraph_skip"] + [r"^\*?\[", r"^#"]
+    if CHINESE.search(paragraph):
+        return matches_any(skips, paragraph.strip())
+    # titles, captions and signatures carry no sentence end
+    return matches_any(skips, paragraph.strip()) or len(paragraph.split()) < 8 or \
+        not re.search(r"[.!?][\"”’)]*(?:\s|$)", paragraph)
+
+
+def skip_sentence(sentence: str) -> bool:
+    """Captions, citations, signatures and boilerplate; an English sentence also ends as one does."""
+    skips = load_data("cues.json")["finding_paragraph_skip"] + [r"^\*?\[", r"^#"]
+    if CHINESE.search(sentence):
+        return matches_any(skips, sentence)
+    # a closing "(Recommendation 1)" or "(Paragraph 20)" follows the full stop
+    core = re.sub(r"\s*\([^()]{1,40}\)\s*$", "", sentence)
+    return matches_any(skips, sentence) or not re.search(r"[.!?][\"”’)]*$", core)
+
+
+def is_heading_like(sentence: str) -> bool:
+    """A heading ("What We Recommend") or a caption: short and not ended as a sentence is (a longer sentence
+    without an end is more likely cut by a footnote than a heading)."""
+    return matches_any(load_data("cues.json")["finding_paragraph_skip"], sentence.strip()) or \
+        (len(sentence.split()) < 8 and skip_sentence(sentence.strip()))
+
+
+def is_fragment(statement: str) -> bool:
+    """A piece of a sentence cut by a page break or a misread layout ("understanding of the risks ... should
+    challenges be found."): English statements open with a capital, a digit or a quote."""
+    first = statement.lstrip("*_\"“‘'([ ")[:1]
+    return first.isascii() and first.isalpha() and first.islower()

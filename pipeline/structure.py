@@ -36,9 +36,10 @@ from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import (parent_indices, preceding_sentences, regions_of, section_kinds, segments_of,
                               sorted_sections)
 from pipeline.stages import extract_stages
-from pipeline.statements import (add_paragraph_statements, add_recommendation, add_statements,
-                                 add_strong_recommendations, add_unheaded_findings, dedupe_recommendations,
-                                 is_recommending, recommendation_target, reports_earlier)
+from pipeline.findings import add_unheaded_findings
+from pipeline.recommendations import (add_recommendation, add_strong_recommendations, dedupe_recommendations,
+                                      is_recommending, recommendation_target, reports_earlier)
+from pipeline.statements import add_paragraph_statements, add_statements
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
 

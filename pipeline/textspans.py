@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 
 from pipeline.enumerations import first_sentence_end
+from pipeline.nlp import CHINESE
 
 Span = tuple[int, int]
 
 TOKEN = re.compile(r"[a-z0-9]+")
-CJK = re.compile(r"[\u3400-\u9fff]+")
+CJK = re.compile(f"{CHINESE.pattern}+")  # a run of Chinese characters
 STOP = set("""a an the of in on at to for from by with and or but as is are was were be been being this that these
 those it its their there they them we our us which who what when where how all any both each more most other some such
 no not only same so than too very can will just should also into over under then about between through during before

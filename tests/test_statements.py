@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.ingest import ingest_file
 from pipeline.records import Recommendation
-from pipeline.statements import dedupe_recommendations, is_fragment
+from pipeline.cues import is_fragment
+from pipeline.recommendations import dedupe_recommendations
 from pipeline.structure import extract_structure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "statements"
