@@ -53,7 +53,9 @@ def test_testimony_reports_the_earlier_recommendations_it_summarizes():
         "We also recommended that the department collect defect data from every operator each quarter.",
         "We made four recommendations, with which the department agreed, including that the department replace "
         "signals older than 40 years.",
-        "In 2023, we suggested that Congress consider requiring operators to report near misses."]
+        "In 2023, we suggested that Congress consider requiring operators to report near misses.",
+        "We made one recommendation to the Rail Board, which took over track funding in 2024, to publish its "
+        "inspection backlog."]
 
 
 def test_report_without_a_recommendations_part_does_not_take_a_past_recommendation_for_its_own():
