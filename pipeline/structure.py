@@ -111,7 +111,7 @@ def extract_structure(report: Report) -> Structure:
     out.recommendations = dedupe_recommendations(out.recommendations)
     _renumber(out)
     _link_supports(out)
-    out.stages = extract_stages(text, language)
+    out.stages = extract_stages(text, language, report.year)
     return out
 
 
