@@ -17,8 +17,8 @@ returns records whose spans point into ``Report.text``. It owns:
   recommendation from there; strong recommending sentences ("We recommend that", "(Recommendation 1)")
   anywhere in a report that has no recommendations part; ``supports`` links by lexical overlap;
 * stages: periodizations ("has experienced three stages: before X, the stage of A; ...; since Y, B"),
-  ordinal stage sentences ("The first stage, from 2003 to 2007, ...") with events resolved to years through
-  ``data/structure/events.json``.
+  ordinal and numbered programme stages, and the periods Chinese reports review (过去五年, “九五”计划),
+  resolved against the report's year (see ``stages``).
 Only the blank sentencizer is used here; no statistical model. The parts live in their own modules:
 ``regions`` (parts and lead-ins), ``practices``, ``statements`` (findings, recommendations), ``stages``; this
 module runs them over the regions in order and numbers and links what they give.
@@ -133,7 +133,7 @@ def extract_structure(report: Report) -> Structure:
     out.recommendations = dedupe_recommendations(out.recommendations, out.part_of)
     _renumber(out)
     _link_supports(out)
-    out.stages = extract_stages(text, language)
+    out.stages = extract_stages(text, language, report.year)
     return out
 
 

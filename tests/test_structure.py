@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.records import Report, Section
-from pipeline.stages import extract_stages
 from pipeline.statements import strip_shared_lead_in
 from pipeline.structure import extract_structure
 
@@ -115,42 +114,6 @@ def test_shared_lead_in_is_stripped_only_before_a_modal_statement():
              "To build clinics, it is necessary to train doctors"]
     assert strip_shared_lead_in(heads) == ["Building clinics, identify weak villages, and set a target",
                                            "the county should lead", "it is necessary to train doctors"]
-
-
-def test_periodization_with_events_resolves_years():
-    text = ("Party building has experienced three stages: before the 15th National Congress, the stage of "
-            "trial and error, work was scattered; from the 15th National Congress to 2004, the stage of "
-            "standard setting; since 2004, the deepening stage, rules were applied everywhere. Later text.")
-    stages = extract_stages(text)
-    assert [(s.label, s.start, s.end) for s in stages] == [
-        ("trial and error", None, "15th National Congress"),
-        ("standard setting", "15th National Congress", "2004"),
-        ("deepening", "2004", None),
-    ]
-    assert stages[0].end_year == 1997 and stages[1].start_year == 1997 and stages[2].start_year == 2004
-    assert [s.order for s in stages] == [1, 2, 3]
-
-
-def test_ordinal_stage_sentences_with_years():
-    text = ("The first stage of reform ran from 1978 to 1992, when prices were freed. The second stage, from "
-            "1992 to 2001, built the market. The third stage began after 2001.")
-    stages = extract_stages(text)
-    assert [(s.start, s.end) for s in stages] == [("1978", "1992"), ("1992", "2001"), ("2001", None)]
-
-
-def test_named_program_stages_need_no_dates():
-    text = ("The program awards grants in two stages. Stage 1 grants fund planning for up to 12 months. "
-            "Stage 2 grants fund construction of the approved projects.")
-    assert [(s.label, s.order) for s in extract_stages(text)] == [("Stage 1 grants", 1), ("Stage 2 grants", 2)]
-
-
-@pytest.mark.parametrize("text", [
-    "The incentive program was implemented in three stages to allow states to learn. It worked.",
-    "The review consists of three phases, including: (1) selection, (2) review, and (3) reporting.",
-    "Phase I awards fund feasibility. Phase II awards fund development.",
-])
-def test_no_stages_without_time_bounds(text):
-    assert extract_stages(text) == []
 
 
 # ------------------------------------------------------------------------------ integration: real reports
@@ -270,18 +233,6 @@ def test_findings_part_without_list_gives_one_finding_per_sentence():
     assert [f.text for f in got.findings] == [
         "DOE did not track costs.", "It relied on estimates from contractors.",
         "DOE staff reported gaps in the data.", "Several sites had no records."]
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("Reform has gone through three stages: the first stage (1978-1992) was the exploration stage. The second "
-     "stage, from 1992 to 2002, was the stage of building the market. The third stage, since 2002, is the "
-     "deepening stage. Other text.",
-     [("exploration", "1978", "1992"), ("building the market", "1992", "2002"), ("deepening", "2002", None)]),
-    ("改革经历了三个阶段：第一阶段是1978年至1992年的探索阶段；第二阶段是1992年至2002年的建设阶段；第三阶段是2002年以来的深化阶段。",
-     [("探索", "1978", "1992"), ("建设", "1992", "2002"), ("深化", "2002", None)]),
-])
-def test_stages_as_sentences_and_in_chinese(text, expected):
-    assert [(s.label, s.start, s.end) for s in extract_stages(text)] == expected
 
 
 def test_numbered_recommendations_stay_apart_and_follow_up_sentences_are_detail():
