@@ -5,7 +5,7 @@ listed in ``data/structure/markers.json`` ("First, ...", "The second is to ...",
 "**Bold run-in.**" and run-in headings whose bold was lost in cleaning ("Expedited agreement process. IRS
 ..." opening two or more nearby paragraphs), bullets, 一是/二是, （一）, 第一，); a marker counts only at the start
 of a sentence, line or paragraph as its style requires. ``parse_enumeration`` nests them into a forest of
-``EnumItem``; ``split_headline`` (in ``pipeline.headlines``, re-exported here) cuts an item into its headline
+``EnumItem``; ``pipeline.headlines.split_headline`` cuts an item into its headline
 (the first sentence or clause, marker removed) and its detail.
 
 Nesting is decided by the sequence, not by indentation, because translated prose has none:
@@ -28,8 +28,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterator, Optional
 
-# headline splitting lives in its own module; callers import these names from here
-from pipeline.headlines import first_sentence_end, split_headline  # noqa: F401
 
 Span = tuple[int, int]
 

@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING, Optional
 
 from pipeline.cues import load_data, matches_any
-from pipeline.enumerations import BLANK_LINE, EnumItem, first_sentence_end, split_headline, walk
+from pipeline.enumerations import BLANK_LINE, EnumItem, walk
+from pipeline.headlines import first_sentence_end, split_headline
 from pipeline.records import Practice
 from pipeline.regions import Region, preceding_sentences
 from pipeline.textspans import clean, sentence_of

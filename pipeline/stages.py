@@ -11,7 +11,7 @@ import re
 from typing import Optional
 
 from pipeline.cues import load_data
-from pipeline.enumerations import first_sentence_end
+from pipeline.headlines import first_sentence_end
 from pipeline.records import Stage
 from pipeline.textspans import clean, sentence_of
 

@@ -7,7 +7,8 @@ import re
 from typing import TYPE_CHECKING
 
 from pipeline.cues import is_fragment, load_data, matches_any, skip_paragraph
-from pipeline.enumerations import EnumItem, split_headline
+from pipeline.enumerations import EnumItem
+from pipeline.headlines import split_headline
 from pipeline.findings import add_finding_sentences
 from pipeline.records import Finding, Recommendation
 from pipeline.recommendations import (add_recommendation, is_recommending, opens_recommendation,

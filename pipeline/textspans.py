@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.enumerations import first_sentence_end
+from pipeline.headlines import first_sentence_end
 from pipeline.nlp import CHINESE
 
 Span = tuple[int, int]

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.enumerations import find_markers, parse_enumeration, split_headline, walk
+from pipeline.enumerations import find_markers, parse_enumeration, walk
+from pipeline.headlines import split_headline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 

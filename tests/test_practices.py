@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.enumerations import parse_enumeration, split_headline, walk
+from pipeline.enumerations import parse_enumeration, walk
+from pipeline.headlines import split_headline
 from pipeline.structure import extract_structure
 
 from .test_structure import report_from
