@@ -33,11 +33,12 @@ ANAPHORIC_SUBJECT = re.compile(r"^(?:this|these|that|those|it|they|such|the (?:p
                                r"actions?|inventory|effort)|at a minimum|in addition|also)\b", re.I)
 
 
-def opens_recommendation(sentence: str) -> bool:
-    """A recommending sentence that stands on its own: it names who should act, or recommends outright
-    (a closing "(Recommendation 3)" numbers the whole paragraph, so it does not count)."""
+def opens_recommendation(sentence: str, reported: bool = False) -> bool:
+    """A recommending sentence that stands on its own: it names who should act, or recommends outright, or
+    tells of an earlier recommendation in a report that ``reported``s them (a closing "(Recommendation 3)"
+    numbers the whole paragraph, so it does not count)."""
     sentence = re.sub(r"\(Recommendation \d+\)", "", sentence)
-    if is_recommending(sentence, strong_only=True):
+    if is_recommending(sentence, strong_only=True, reported=reported):
         return True
     target = recommendation_target(sentence)
     return bool(target) and not ANAPHORIC_SUBJECT.match(sentence.strip())

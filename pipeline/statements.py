@@ -116,12 +116,16 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             add_finding_sentences(out, text, ps, pe)
             continue
         sents = sentence_spans(text, ps, pe)
-        recs = [i for i, (a, b) in enumerate(sents) if is_recommending(text[a:b], reported=out.reported)]
+        # among orphaned findings only an outright recommendation recommends ("Mechanisms need to be tailored
+        # to specific situations" is a finding)
+        recs = [i for i, (a, b) in enumerate(sents)
+                if is_recommending(text[a:b], strong_only=orphans, reported=out.reported)]
         if orphans and not recs:
             add_finding_sentences(out, text, ps, pe)
         # "This should include ..." after a recommendation spells it out; only a sentence that names who
         # should act (or recommends outright) opens another one in the same paragraph
-        recs = [i for n, i in enumerate(recs) if n == 0 or opens_recommendation(text[sents[i][0]:sents[i][1]])]
+        recs = [i for n, i in enumerate(recs)
+                if n == 0 or opens_recommendation(text[sents[i][0]:sents[i][1]], reported=out.reported)]
         for n, i in enumerate(recs):
             a, b = sents[i]
             stop = sents[recs[n + 1]][0] if n + 1 < len(recs) else pe
@@ -131,5 +135,6 @@ def add_paragraph_statements(out: Structure, text: str, region: Region, kind: st
             add_recommendation(out, Recommendation(
                 id="", text=statement, detail=clean(text[b:stop]), span=(a, stop), sentence=statement,
                 target=recommendation_target(statement)))
-    if kind == "findings" and len(out.findings) == found_before and region.end - region.start < BANNER_ONLY:
+    banner = text[region.start:region.end].strip()
+    if kind == "findings" and len(out.findings) == found_before and banner and len(banner) < BANNER_ONLY:
         out.orphan_findings = True
