@@ -60,3 +60,14 @@ def is_fragment(statement: str) -> bool:
     challenges be found."): English statements open with a capital, a digit or a quote."""
     first = statement.lstrip("*_\"“‘'([ ")[:1]
     return first.isascii() and first.isalpha() and first.islower()
+
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def is_thin(statement: str) -> bool:
+    """Too little to stand as a statement: a marker, a citation or a stray bracket (")", "(A)", ", 134 Stat"),
+    whatever part or list it came from."""
+    if CHINESE.search(statement):
+        return len(CHINESE.findall(statement)) < 4
+    return len(WORD.findall(statement)) < 3 or statement.lstrip()[:1] in ",;:)]}"

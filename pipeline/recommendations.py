@@ -7,7 +7,7 @@ import bisect
 import re
 from typing import TYPE_CHECKING, Optional
 
-from pipeline.cues import is_fragment, is_heading_like, load_data, matches_any
+from pipeline.cues import is_fragment, is_heading_like, is_thin, load_data, matches_any
 from pipeline.records import Recommendation
 from pipeline.regions import Region
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans, sentence_spans
@@ -55,6 +55,8 @@ def is_recommending(sentence: str, strong_only: bool = False, reported: bool = F
 
 def add_recommendation(out: Structure, rec: Recommendation) -> None:
     """Record a recommendation with the part it came from (twins are looked for across parts only)."""
+    if is_thin(rec.text) and is_thin(rec.detail):
+        return
     out.recommendations.append(rec)
     out.part_of[id(rec)] = out.part
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from pipeline.cues import is_fragment, load_data, matches_any, skip_paragraph
+from pipeline.cues import is_fragment, is_thin, load_data, matches_any, skip_paragraph
 from pipeline.enumerations import EnumItem
 from pipeline.headlines import split_headline
 from pipeline.findings import add_finding_sentences
@@ -56,6 +56,8 @@ def add_statements(out: Structure, text: str, forest: list[EnumItem], kind: str,
         if kind == "mixed":
             add_mixed(out, text, item.content_start, item.end, language)
         elif kind == "findings":
+            if is_thin(head) and is_thin(detail):
+                continue
             out.findings.append(Finding(id="", text=head, detail=detail, span=(item.start, item.end),
                                         sentence=sentence))
         else:

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.ingest import ingest_file
 from pipeline.records import Recommendation
-from pipeline.cues import is_fragment
+from pipeline.cues import is_fragment, is_thin
 from pipeline.recommendations import dedupe_recommendations
 from pipeline.structure import extract_structure
 
@@ -169,3 +169,12 @@ def test_a_committee_encouraging_in_its_own_voice_recommends_and_welcoming_alone
     got = structure_of("inquiry_numbered.txt")
     assert got.recommendations[-1].text.startswith("We encourage the water companies")
     assert got.findings[-1].text.startswith("We welcome the new flood warning service")
+
+
+@pytest.mark.parametrize("statement, thin", [
+    (")", True), ("(A)", True), (", 134 Stat", True), ("12(e)", True),
+    ("The Ministry should publish the plan.", False), ("Publish the plan yearly", False),
+    ("建议", True), ("加快建设现代化产业体系", False),
+])
+def test_a_marker_or_citation_left_alone_is_no_statement(statement, thin):
+    assert is_thin(statement) is thin
