@@ -61,6 +61,28 @@ def add_recommendation(out: Structure, rec: Recommendation) -> None:
     out.part_of[id(rec)] = out.part
 
 
+def add_spelled_out_recommendation(out: Structure, text: str, floor: int, lead_in: Optional[str],
+                                   list_end: int) -> Optional[Span]:
+    """"We recommend that the Secretary establish a strategy. At a minimum, such a strategy should do the
+    following: - Monitor ... - Assess ...": a list whose lead-in refers back to the recommendation before it
+    spells that recommendation out; one recommendation, the lead-in and the items its detail. Returns the
+    span it covers, or None when the list is not of that kind."""
+    if not lead_in or not ANAPHORIC_SUBJECT.match(lead_in.strip()) or is_recommending(lead_in, strong_only=True):
+        return None  # "It is recommended that the city focus on the following aspects." announces a list
+    lead_start = text.rfind(lead_in, floor, list_end)
+    before = sentence_spans(text, max(floor, lead_start - 1500), lead_start) if lead_start > floor else []
+    if not before:
+        return None
+    a, b = before[-1]
+    statement = clean(text[a:b])
+    if not is_recommending(statement, reported=out.reported) or is_fragment(statement):
+        return None
+    add_recommendation(out, Recommendation(id="", text=statement, detail=clean(text[b:list_end]),
+                                           span=(a, list_end), sentence=statement,
+                                           target=recommendation_target(statement)))
+    return a, list_end
+
+
 def coverage(spans: list[Span]):
     """A test of whether a position lies in any of ``spans``, in log time (spans merged, then bisected)."""
     merged: list[list[int]] = []

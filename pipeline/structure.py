@@ -35,10 +35,11 @@ from pipeline.practices import (add_practices, list_states_lessons, practice_id,
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import (parent_indices, preceding_sentences, regions_of, section_kinds, segments_of,
                               sorted_sections)
-from pipeline.stages import extract_stages
 from pipeline.findings import add_unheaded_findings
-from pipeline.recommendations import (add_recommendation, add_strong_recommendations, dedupe_recommendations,
-                                      is_recommending, recommendation_target, reports_earlier)
+from pipeline.recommendations import (add_recommendation, add_spelled_out_recommendation,
+                                      add_strong_recommendations, dedupe_recommendations, is_recommending,
+                                      recommendation_target, reports_earlier)
+from pipeline.stages import extract_stages
 from pipeline.statements import add_paragraph_statements, add_statements
 from pipeline.textspans import Span, clean, content_tokens, paragraph_spans
 
@@ -116,6 +117,9 @@ def extract_structure(report: Report) -> Structure:
             if kind == "practices" or (kind in ("situation", "other") and seg.lead_in):
                 add_practices(out, text, forest, language, short_group(region.heading, seg.lead_in), parent_id,
                                report.studied_regions)
+            elif kind == "recommendations" and (spelled := add_spelled_out_recommendation(
+                    out, text, region.start, seg.lead_in, forest[-1].end)):
+                taken.append(spelled)
             elif kind in ("findings", "recommendations", "mixed"):
                 add_statements(out, text, forest, kind, language)
             else:

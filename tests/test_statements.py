@@ -178,3 +178,11 @@ def test_a_committee_encouraging_in_its_own_voice_recommends_and_welcoming_alone
 ])
 def test_a_marker_or_citation_left_alone_is_no_statement(statement, thin):
     assert is_thin(statement) is thin
+
+
+def test_a_list_that_spells_out_the_recommendation_before_it_is_that_recommendations_detail():
+    recs = structure_of("spelled_out.txt").recommendations
+    assert [r.text for r in recs] == [
+        "Therefore, we recommend that the Director of the Water Office lead the agencies in establishing a "
+        "national drought strategy."]
+    assert "Assess which crops could be moved" in recs[0].detail
