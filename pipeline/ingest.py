@@ -27,7 +27,8 @@ from .blocks import Block, CleanedDocument, Line, render_blocks
 from .characters import normalize_characters
 from .chrome import strip_chrome
 from .furniture import strip_page_furniture, strip_table_of_contents
-from .headings import drop_heading_echoes, mark_pattern_headings, split_run_in_headings
+from .headings import (drop_heading_echoes, mark_pattern_headings, split_headings_run_into_paragraphs,
+                       split_run_in_headings)
 from .language import detect_language
 from .markup import markdown_lines, plain_lines
 from .paragraphs import assemble_blocks
@@ -78,6 +79,9 @@ def clean_document(raw: str, fmt: str = "text") -> CleanedDocument:
     vocabulary = Vocabulary.from_text(raw_words)
     blocks = assemble_blocks(lines, vocabulary)
     repair_words = _looks_pdf_derived(lines, fmt)
+    if repair_words:
+        # a heading line that runs on into its paragraph is a PDF conversion's doing
+        blocks = split_headings_run_into_paragraphs(blocks)
     for block in blocks:
         if not block.is_table_row:
             block.text = tidy_block_text(block.text, vocabulary, repair_words)
