@@ -232,35 +232,30 @@ def split_headings_run_into_paragraphs(blocks: list[Block]) -> list[Block]:
         block = blocks[index]
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         index += 1
-        if block.heading_depth is None or following is None or not _continues_lowercase(block, following):
-            out.append(block)
+        if block.heading_depth is None or following is None or not _continues_lowercase(block, following) \
+                or (_run_in_head_end(block.text) is None and block.text.split()[-1][:1].isupper()):
+            out.append(block)  # a heading that ends like a title interrupts the paragraph instead
             continue
         index += 1  # the continuation is consumed here
-        text = block.text.rstrip()
+        text, tail = block.text.rstrip(), following.text.strip()
         run_in = _run_in_head_end(text)
         if run_in is not None:
-            out.append(Block(text[:run_in].rstrip(), heading_depth=block.heading_depth,
-                             heading_source=block.heading_source))
-            out.append(Block(text[run_in:].lstrip() + " " + following.text.lstrip(), gap_before=True))
-            continue
-        if text.split()[-1][:1].isupper():
-            out.extend((block, following))  # ends like a title: an interruption, not a wrap
-            continue
-        tail = following.text.lstrip()
-        end = _first_sentence_end(tail)
-        if end is not None and len(tail[:end].split()) + len(text.split()) <= _HEADING_CONTINUES_WORDS:
-            out.append(Block(text + " " + tail[:end], heading_depth=block.heading_depth,
-                             heading_source=block.heading_source))
-            if tail[end:].strip():
-                out.append(Block(tail[end:].strip(), gap_before=True))
-        else:  # no heading ends soon: the 'heading' was the paragraph's first line
-            out.append(Block(text + " " + tail, gap_before=True))
+            head, body = text[:run_in].rstrip(), text[run_in:].lstrip() + " " + tail
+        else:
+            end = next(_sentence_ends(tail), len(tail) if tail[-1] in ".!?" else None)
+            if end is not None and len(tail[:end].split()) + len(text.split()) <= _HEADING_CONTINUES_WORDS:
+                head, body = text + " " + tail[:end], tail[end:].strip()
+            else:  # no heading ends soon: the 'heading' was the paragraph's first line
+                head, body = None, text + " " + tail
+        if head:
+            out.append(Block(head, heading_depth=block.heading_depth, heading_source=block.heading_source))
+        if body:
+            out.append(Block(body, gap_before=True, before_break=following.before_break))
     return out
 
 
 def _continues_lowercase(heading: Block, following: Block) -> bool:
-    text = heading.text.rstrip()
-    nxt = following.text.lstrip()
+    text, nxt = heading.text.rstrip(), following.text.lstrip()
     return bool(text) and bool(nxt) and text[-1] not in ".!?:;)" and nxt[0].islower() and \
         following.heading_depth is None and not following.is_table_row and not following.is_list_item
 
@@ -270,19 +265,11 @@ def _run_in_head_end(text: str) -> Optional[int]:
     end = next(_sentence_ends(text), None)
     if end is None or end >= len(text.rstrip()):
         return None
-    head = text[:end]
-    rest = text[end:].lstrip()
-    words = re.findall(r"[^\W\d_]{2,}", head)
-    if len(words) < 2 or len(head.split()) > _RUN_IN_HEAD_WORDS or not _is_heading_phrase(head):
+    head, rest = text[:end], text[end:].lstrip()
+    if len(re.findall(r"[^\W\d_]{2,}", head)) < 2 or len(head.split()) > _RUN_IN_HEAD_WORDS or \
+            not _is_heading_phrase(head):
         return None
     return end if rest[:1].isupper() or rest[:1].isdigit() else None
-
-
-def _first_sentence_end(text: str) -> Optional[int]:
-    end = next(_sentence_ends(text), None)
-    if end is None and text.rstrip()[-1:] in ".!?":
-        return len(text.rstrip())
-    return end
 
 
 # ==================================================================================================
