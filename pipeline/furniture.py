@@ -118,7 +118,9 @@ _ENDS_SENTENCE_WITH_NOTE = re.compile(r"[.!?…。][\"'”’)]*\s?\d{0,3}$")
 def move_footnotes_out_of_sentences(lines: list[Line], keep: list[bool], boundaries: list[int]) -> list[Line]:
     """Footnotes print at the bottom of a page, so in extracted text they cut the sentence that runs on
     to the next page ('... daily life 6 Inmarsat, What on Earth ... in a number of ways'). Move each
-    bottom-of-page run of numbered footnotes (consecutive numbers) to after that paragraph's end."""
+    bottom-of-page run of numbered footnotes (consecutive numbers) to after that paragraph's end.
+    Only page boundaries (form feeds, removed running headers) are looked at: markdown converted from PDF
+    has neither, and its footnote paragraphs are moved by ``paragraphs.rejoin_interrupted_paragraphs``."""
     moves: dict[int, list[int]] = {}  # insert after line index -> footnote line indices
     moved: set[int] = set()
     for boundary in boundaries:

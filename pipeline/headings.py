@@ -212,6 +212,67 @@ def _cjk_share(text: str) -> float:
 
 
 # ==================================================================================================
+# Heading lines that run on into the paragraph below them
+
+_HEADING_CONTINUES_WORDS = 30  # a heading that wraps into the paragraph finishes within this many words
+_RUN_IN_HEAD_WORDS = 10
+
+
+def split_headings_run_into_paragraphs(blocks: list[Block]) -> list[Block]:
+    """PDF conversions mark a whole first line as a heading when a run-in heading opens a paragraph
+    ('## Economic benefits. Costs have increased due' + 'to tight supplies, ...'), or when a long
+    heading wraps ('## What could improve the quality of' + 'engineered products?'). A heading line
+    without final punctuation that is followed by a lower-case continuation is split: its run-in heading
+    ('Economic benefits.') stays a heading and the rest starts the paragraph; a wrapped heading takes
+    its continuation up to the first sentence end. A heading that ends like a title ('Agency Comments')
+    is left alone: it interrupts the paragraph instead (``rejoin_interrupted_paragraphs``)."""
+    out: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        index += 1
+        if block.heading_depth is None or following is None or not _continues_lowercase(block, following) \
+                or (_run_in_head_end(block.text) is None and block.text.split()[-1][:1].isupper()):
+            out.append(block)  # a heading that ends like a title interrupts the paragraph instead
+            continue
+        index += 1  # the continuation is consumed here
+        text, tail = block.text.rstrip(), following.text.strip()
+        run_in = _run_in_head_end(text)
+        if run_in is not None:
+            head, body = text[:run_in].rstrip(), text[run_in:].lstrip() + " " + tail
+        else:
+            end = next(_sentence_ends(tail), len(tail) if tail[-1] in ".!?" else None)
+            if end is not None and len(tail[:end].split()) + len(text.split()) <= _HEADING_CONTINUES_WORDS:
+                head, body = text + " " + tail[:end], tail[end:].strip()
+            else:  # no heading ends soon: the 'heading' was the paragraph's first line
+                head, body = None, text + " " + tail
+        if head:
+            out.append(Block(head, heading_depth=block.heading_depth, heading_source=block.heading_source))
+        if body:
+            out.append(Block(body, gap_before=True, before_break=following.before_break))
+    return out
+
+
+def _continues_lowercase(heading: Block, following: Block) -> bool:
+    text, nxt = heading.text.rstrip(), following.text.lstrip()
+    return bool(text) and bool(nxt) and text[-1] not in ".!?:;)" and nxt[0].islower() and \
+        following.heading_depth is None and not following.is_table_row and not following.is_list_item
+
+
+def _run_in_head_end(text: str) -> Optional[int]:
+    """End of a run-in heading ('Economic benefits.') that opens the heading line, else None."""
+    end = next(_sentence_ends(text), None)
+    if end is None or end >= len(text.rstrip()):
+        return None
+    head, rest = text[:end], text[end:].lstrip()
+    if len(re.findall(r"[^\W\d_]{2,}", head)) < 2 or len(head.split()) > _RUN_IN_HEAD_WORDS or \
+            not _is_heading_phrase(head):
+        return None
+    return end if rest[:1].isupper() or rest[:1].isdigit() else None
+
+
+# ==================================================================================================
 # Headings on their own lines
 
 _CHAPTER = re.compile(

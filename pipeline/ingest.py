@@ -27,10 +27,11 @@ from .blocks import Block, CleanedDocument, Line, render_blocks
 from .characters import normalize_characters
 from .chrome import strip_chrome
 from .furniture import strip_page_furniture, strip_table_of_contents
-from .headings import drop_heading_echoes, mark_pattern_headings, split_run_in_headings
+from .headings import (drop_heading_echoes, mark_pattern_headings, split_headings_run_into_paragraphs,
+                       split_run_in_headings)
 from .language import detect_language
 from .markup import markdown_lines, plain_lines
-from .paragraphs import assemble_blocks
+from .paragraphs import assemble_blocks, rejoin_interrupted_paragraphs
 from .reading import FORMATS, SUPPORTED_SUFFIXES, IngestError, PathLike, iter_input_files, read_document
 from .records import Report
 from .sections import build_sections, choose_title, first_substantial_text, guess_report_type
@@ -78,6 +79,10 @@ def clean_document(raw: str, fmt: str = "text") -> CleanedDocument:
     vocabulary = Vocabulary.from_text(raw_words)
     blocks = assemble_blocks(lines, vocabulary)
     repair_words = _looks_pdf_derived(lines, fmt)
+    if repair_words:
+        # page breaks, footnotes and misplaced headings cut paragraphs only in text that was laid out on pages
+        blocks = split_headings_run_into_paragraphs(blocks)
+        blocks = rejoin_interrupted_paragraphs(blocks, vocabulary)
     for block in blocks:
         if not block.is_table_row:
             block.text = tidy_block_text(block.text, vocabulary, repair_words)

@@ -91,3 +91,23 @@ def test_table_of_contents_lines_are_removed():
 def test_figures_at_line_end_in_prose_are_not_a_table_of_contents():
     raw = "The fund grew by 12\nThe fund fell by 3\nThe fund grew by 9\n"
     assert "grew by 12" in clean_text(raw, "text")
+
+
+def test_a_footnote_between_the_halves_of_a_sentence_in_converted_markdown_is_moved_after_it():
+    # markdown converted from PDF has no page breaks or running headers: the footnote paragraph itself
+    # shows where the page ended
+    raw = (
+        "# Seal Misuse\n\n"
+        "The study asked how the seal is used in advertising. 2 To better protect the seal, we are\n"
+        "recommending that the Administrator inform all regions about\n\n"
+        "2 The House committee asked in its 2019 report that we review\n"
+        "this program.\n\n"
+        "NOAA’s rule restricting use of the seal and check that every regional contract\n"
+        "repeats that rule.\n\n"
+        "We used the following methods to develop our findings.\n"
+    )
+    text = clean_text(raw, "markdown")
+    assert ("we are recommending that the Administrator inform all regions about NOAA’s rule restricting use "
+            "of the seal and check that every regional contract repeats that rule.\n\n"
+            "2 The House committee asked in its 2019 report that we review this program.\n\n"
+            "We used the following methods") in text

@@ -92,3 +92,29 @@ def test_run_in_headings_are_put_on_their_own_lines():
     # the title repeated at the head of the body goes on its own line but opens no section
     assert "\n\nSurvey Report on Rural Library Services of the Northern Hills District\n\nIn order to" in report.text
     assert_spans_consistent(report)
+
+
+def test_heading_line_that_runs_on_into_its_paragraph_is_split():
+    # a converted leaflet: each bullet point's first line became a markdown heading
+    raw = (
+        "# Tech Brief: Tidal Sensors\n\n"
+        "Tidal sensors are spreading along the coast, and prices have fallen every year since the first\n"
+        "networks were installed by port authorities.\n\n"
+        "## Cost savings. Sensor prices have dropped because of\n\n"
+        "cheaper batteries and wider demand. Councils could buy\n"
+        "more of them for the same budget.\n\n"
+        "## How reliable are low-cost tidal sensors during\n\n"
+        "severe storms?\n\n"
+        "## Agency Comments\n\n"
+        "We sent a draft of this brief to the ministry, which had no comments on it.\n"
+    )
+    report = ingest_text(raw, fmt="markdown")
+    headings = [s.heading for s in report.sections]
+    assert "Cost savings." in headings
+    assert "How reliable are low-cost tidal sensors during severe storms?" in headings
+    assert "Agency Comments" in headings
+    assert "Sensor prices have dropped because of cheaper batteries and wider demand. Councils could buy " \
+           "more of them for the same budget." in report.text
+    cost = next(s for s in report.sections if s.heading == "Cost savings.")
+    assert report.text[cost.heading_span[1]:cost.span[1]].strip().startswith("Sensor prices have dropped")
+    assert_spans_consistent(report)

@@ -1,7 +1,9 @@
 """Tests for pipeline.paragraphs: hard line breaks, end-of-line hyphens, narrow columns, Chinese lines."""
 from __future__ import annotations
 
-from pipeline.ingest import clean_text
+from pipeline.ingest import clean_text, ingest_text
+
+from .conftest import assert_spans_consistent
 
 
 def test_hyphenation_across_line_breaks():
@@ -48,3 +50,48 @@ def test_chinese_wrapped_lines_join_without_spaces():
     raw = ("我们党必须坚定地站在时代潮流的前头，团结和带领全国各族人民，实现推进现代化建设、完成祖国统一、\n"
            "维护世界和平与促进共同发展这三大历史任务。")
     assert clean_text(raw, "pdf") == raw.replace("\n", "")
+
+
+def test_a_sentence_cut_by_a_page_break_is_one_paragraph():
+    raw = (
+        "# Harbour Review\n\n"
+        "The review found that inspections at the northern piers were late in most quarters. We also asked\n\n"
+        "that the port board publish its inspection schedule for every pier before each quarter starts.\n\n"
+        "Median cost of\n\n"
+        "per site\n"
+    )
+    text = clean_text(raw, "markdown")
+    assert "We also asked that the port board publish its inspection schedule" in text
+    # fragments of a table are not sentences: they stay apart
+    assert "Median cost of\n\nper site" in text
+
+
+def test_a_heading_placed_inside_a_sentence_follows_the_paragraph_it_cut():
+    raw = (
+        "# Records Audit\n\n"
+        "## Recommendations for Executive Action\n\n"
+        "The Registrar should ensure that the records office publishes its retention rules and adopts\n"
+        "standard names for the\n\n"
+        "#### Agency Comments\n\n"
+        "fields of each register, for example, by keeping a glossary. (Recommendation 1)\n\n"
+        "The Registrar should ensure that the records office reviews access logs every month and keeps\n"
+        "them for two years. (Recommendation 2)\n\n"
+        "We provided a draft of this report to the Registrar, who agreed with the recommendations.\n\n"
+        "The review also covered the offices in\n\n"
+        "###### Northern Region\n\n"
+        "Digital Archive Backlogs\n"
+        "Delay Public Requests\n\n"
+        "three districts, where requests waited for weeks.\n"
+    )
+    report = ingest_text(raw, fmt="markdown")
+    sections = {s.heading: s for s in report.sections}
+    recs = report.text[slice(*sections["Recommendations for Executive Action"].span)]
+    assert "adopts standard names for the fields of each register, for example, by keeping a glossary. " \
+           "(Recommendation 1)" in recs
+    assert "(Recommendation 2)" in recs  # the heading does not split a run of parallel paragraphs
+    comments = report.text[slice(*sections["Agency Comments"].span)]
+    assert comments.split("\n\n")[1].startswith("We provided a draft")
+    # side-heading lines the conversion left unmarked are moved out of the sentence as well
+    assert "The review also covered the offices in three districts, where requests waited for weeks." \
+        in report.text
+    assert_spans_consistent(report)
