@@ -62,6 +62,24 @@ def add_unheaded_findings(out: Structure, text: str, regions: list[Region]) -> N
                     announced = MAX_ANNOUNCED_PARAGRAPHS
 
 
+BRIEF = 20_000  # characters: a two-page brief or spotlight, whose every paragraph states what it found
+
+
+def add_brief_findings(out: Structure, text: str, regions: list[Region]) -> None:
+    """A short brief with no findings part and nothing announced as findings ("Science & Tech Spotlight":
+    run-in headed paragraphs on opportunities and challenges) states a finding in each sentence of its body;
+    method, appendix and reference parts ("Selected reference") are left out."""
+    if out.findings or len(text) > BRIEF:
+        return
+    other = load_data("cues.json")["heading_kinds"]
+    skip = other["other"] + other["method"] + load_data("cues.json")["reference_headings"]
+    for region in regions:
+        if region.kind == "method" or region.appendix or matches_any(skip, region.heading or ""):
+            continue
+        for ps, pe in paragraph_spans(text, region.start, region.end):
+            add_finding_sentences(out, text, ps, pe)
+
+
 def add_answer_finding(out: Structure, text: str, ps: int, pe: int) -> None:
     sentences = sentence_spans(text, ps, pe)
     if not sentences:

@@ -35,7 +35,7 @@ from pipeline.practices import (add_practices, list_states_lessons, practice_id,
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import (parent_indices, preceding_sentences, regions_of, section_kinds, segments_of,
                               sorted_sections)
-from pipeline.findings import add_unheaded_findings
+from pipeline.findings import add_brief_findings, add_unheaded_findings
 from pipeline.recommendations import (add_recommendation, add_spelled_out_recommendation,
                                       add_strong_recommendations, dedupe_recommendations, is_recommending,
                                       recommendation_target, reports_earlier)
@@ -133,6 +133,7 @@ def extract_structure(report: Report) -> Structure:
                 taken.append((region.start, region.end))
     if not explicit & {"findings", "mixed"}:
         add_unheaded_findings(out, text, regions)
+        add_brief_findings(out, text, regions)
     add_strong_recommendations(out, text, regions, taken)
     out.recommendations = dedupe_recommendations(out.recommendations, out.part_of)
     _renumber(out)

@@ -186,3 +186,11 @@ def test_a_list_that_spells_out_the_recommendation_before_it_is_that_recommendat
         "Therefore, we recommend that the Director of the Water Office lead the agencies in establishing a "
         "national drought strategy."]
     assert "Assess which crops could be moved" in recs[0].detail
+
+
+def test_a_short_brief_without_a_findings_part_states_a_finding_in_each_body_sentence():
+    findings = [f.text for f in structure_of("spotlight_brief.md").findings]
+    assert "Households on time-of-use tariffs paid about a fifth less for heating, according to two utility " \
+        "trials." in findings
+    assert "No national standard covers the installation of heat batteries in flats." in findings
+    assert not any("Energy Journal" in f for f in findings)  # the references are no findings
