@@ -40,6 +40,7 @@ class FigureCandidate:
     measure_unit: Optional[str] = None
     qualified_before: bool = False
     attributive: bool = False  # "a 5-year plan": a property of something, not a statistic
+    partner: Optional["FigureCandidate"] = None  # the other end of "from A to B": a figure when A is
 
 
 @lru_cache(maxsize=None)
@@ -51,16 +52,19 @@ def english_patterns() -> dict[str, re.Pattern]:
     suffix = phrase_alternation(list(lex["currency_suffixes"]) + list(lex["scaled_currency_suffixes"]))
     percent = phrase_alternation(lex["percent_units"])
     abbreviated = phrase_alternation(lex["scale_suffixes"])
+    codes = "|".join(lex["currency_codes"])
     units = phrase_alternation(lex["quantity_units"] + lex["duration_units"] + lex["ratio_units"])
     number = (
         rf"(?P<digits>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)(?P<abbr>(?:{abbreviated})\b)?"
-        rf"|(?P<words>\b(?:{word})\b(?:(?:\s+|-)(?:and\s+)?(?:{word}|hundred|thousand|million|billion|trillion)\b)*)"
+        # "and" only after a scale word: "one hundred and five" is one number, "twenty and thirty" two
+        rf"|(?P<words>\b(?:{word})\b(?:(?:\s+|-)(?:{word}|hundred|thousand|million|billion|trillion)\b"
+        rf"|(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion)|(?<=trillion))\s+and\s+(?:{word})\b)*)"
     )
     amount = (
-        rf"(?P<prefix>(?:{prefix}))?\s?(?:{number})"
+        rf"(?P<prefix>(?:{prefix})|(?-i:{codes})(?=\s?\d))?\s?(?:{number})"
         rf"(?:(?:\s+|-)(?P<scale>(?:{scale}))\b)?"
         rf"(?:(?:\s?|-)(?P<percent>%|(?:{percent})\b))?"
-        rf"(?:\s+(?P<suffix>(?:{suffix}))\b)?"
+        rf"(?:\s+(?P<suffix>(?:{suffix})|(?-i:{codes}))\b)?"
     )
     qualifiers = phrase_alternation(lex["qualifiers_before"])
     after = phrase_alternation(lex["qualifiers_after"])
@@ -94,6 +98,10 @@ def english_patterns() -> dict[str, re.Pattern]:
             rf"(?:%|percent|per\s+cent|points|{up}|{down})\s*,?\s+(?:from|over|compared\s+(?:with|to)|than(?:\s+in)?|"
             rf"versus|vs\.)\s+(?:the\s+)?(?:(?:end|beginning|start)\s+of\s+)?(?:(?:{months})\.?\s+)?$", re.IGNORECASE),
         "month_before": re.compile(rf"(?:{months})\.?\s+(?:\d{{1,2}},?\s+)?$", re.IGNORECASE),
+        "negative": re.compile(r"(?:^|(?<=[\s(\[:=|]))(?:" + "|".join(
+            re.escape(sign) + (r"\s+" if sign.isalpha() else "") for sign in lex["negative_signs"]) + r")",
+            re.IGNORECASE),
+        "translated_scale": re.compile(rf"(?:{phrase_alternation(lex['translated_scales'])})(?![\d,])", re.IGNORECASE),
         "range_link": re.compile(r"^\s*(?:(?P<dash>[-–—])|(?P<to>to|through)|(?P<and>and))\s*$", re.IGNORECASE),
         "range_opener": re.compile(r"\b(?:between|from)\s*$", re.IGNORECASE),
         "from": re.compile(r"\bfrom\s*$", re.IGNORECASE),
@@ -117,15 +125,21 @@ def scan_english(text: str, masks: Optional[list[tuple[int, int, str]]] = None) 
         cand = _read_amount(text, m, lex)
         if cand is not None:
             raw.append(cand)
-    merged = _merge_ranges(text, raw, pats)
-    out = []
+    merged = _merge_ranges(text, _merge_translated_scales(text, raw, lex), pats)
+    read, kept = [], set()
     for cand in merged:
         if overlaps(cand.number_start, cand.number_end, masks):
             continue
         _attach_context(text, cand, pats, lex)
+        read.append(cand)
         if is_figure(text, cand, lex):
-            out.append(cand)
-    return out
+            kept.add(id(cand))
+    # the two ends of "from A to B" share their fate: "dropped from 1,433 to 777"
+    for cand in read:
+        if cand.partner is not None and id(cand.partner) in kept and not cand.attributive \
+                and any(cand.partner is other for other in read):
+            kept.add(id(cand))
+    return [cand for cand in read if id(cand) in kept]
 
 
 def _read_amount(text: str, m: re.Match, lex: dict) -> Optional[FigureCandidate]:
@@ -139,7 +153,8 @@ def _read_amount(text: str, m: re.Match, lex: dict) -> Optional[FigureCandidate]
     if number is None:
         return None
     prefix = (g["prefix"] or "").strip()
-    currency = lex["currency_prefixes"].get(prefix.upper() if prefix.isalpha() else prefix) if prefix else None
+    currency = (lex["currency_prefixes"].get(prefix.upper() if prefix.isalpha() else prefix)
+                or (prefix if prefix in lex["currency_codes"] else None)) if prefix else None
     scale = Decimal(1)
     scaled = False
     if g["abbr"]:
@@ -158,6 +173,8 @@ def _read_amount(text: str, m: re.Match, lex: dict) -> Optional[FigureCandidate]
         key = re.sub(r"\s+", " ", suffix.lower())
         if key in lex["currency_suffixes"]:
             currency = currency or lex["currency_suffixes"][key]
+        elif suffix in lex["currency_codes"]:
+            currency = currency or suffix
         elif scaled and key in lex["scaled_currency_suffixes"]:
             currency = currency or lex["scaled_currency_suffixes"][key]
         else:  # "5 pounds" without a scale: a weight, read as a unit later
@@ -171,10 +188,73 @@ def _read_amount(text: str, m: re.Match, lex: dict) -> Optional[FigureCandidate]
         percent_unit = lex["percent_units"].get(re.sub(r"\s+", " ", g["percent"].lower()), "%")
     value = number * scale
     kind = "percent" if percent_unit else "money" if currency else "count"
+    sign = _negative_sign(text, start)
+    if sign is not None:
+        value, start = -value, sign
+    elif currency and not percent_unit:
+        accounting = _accounting_parentheses(text, start, end)
+        if accounting is not None:
+            value, (start, end) = -value, accounting
     return FigureCandidate(
         start=start, end=end, number_start=number_start, number_end=number_end, value=to_float(value), kind=kind,
         unit=currency or percent_unit, scaled=scaled, spelled=bool(g["words"]),
         grouped=bool(re.search(r"[,.]", g["digits"] or "")), currency=currency, percent_unit=percent_unit)
+
+
+def _negative_sign(text: str, start: int) -> Optional[int]:
+    """Where the minus of a negative number starts ("-4.2%", "−1.8 percent", "minus five percent"), or None. A
+    dash between two numbers ("2019-2020", "10 -20") is a range or an identifier, not a sign."""
+    m = next((m for m in english_patterns()["negative"].finditer(text, max(0, start - 12), start)
+              if m.end() == start), None)
+    if m is None:
+        return None
+    if re.search(r"[\d%]\s*$", text[max(0, m.start() - 3):m.start()]):
+        return None
+    return m.start()
+
+
+def _accounting_parentheses(text: str, start: int, end: int) -> Optional[tuple[int, int]]:
+    """ "($91,366)": an amount of money in parentheses is negative (accounting) where it is the value itself: a
+    table cell or a line of its own, or right after a verb or preposition that leads a value ("a net loss of
+    ($91,366)"). After a noun or another amount it is an aside ("47 percent ($1.79 billion)", "£100 ($130)")."""
+    left = text[max(0, start - 3):start]
+    right = text[end:end + 3]
+    if not (left.rstrip().endswith("(") and right.lstrip().startswith(")")):
+        return None
+    open_at = start - (len(left) - left.rstrip().rindex("("))
+    close_at = end + right.index(")") + 1
+    line = text[text.rfind("\n", 0, open_at) + 1:open_at]
+    cell = line.rstrip(" ")
+    word = re.search(r"([A-Za-z]+)$", cell)
+    if cell == "" or cell.endswith(("|", "\t", ":")) or line.endswith("  ") \
+            or (word and word.group(1).lower() in lexicon("en")["accounting_leads"]):
+        return open_at, close_at
+    return None
+
+
+def _merge_translated_scales(text: str, cands: list[FigureCandidate], lex: dict) -> list[FigureCandidate]:
+    """ "172 10,000 people" (172万人) -> 1,720,000 people; "326.5 100 million yuan" (326.5亿元) -> 32.65 billion
+    yuan: a bare number right before a translated scale word multiplies it (``translated_scales``)."""
+    scales = english_patterns()["translated_scale"]
+    out: list[FigureCandidate] = []
+    for cand in cands:
+        prev = out[-1] if out else None
+        m = scales.match(text, cand.number_start)
+        if prev is not None and m and prev.end == prev.number_end and not (prev.currency or prev.percent_unit
+                                                                          or prev.scaled or prev.spelled) \
+                and cand.start == cand.number_start and not cand.percent_unit \
+                and re.fullmatch(r"[ \t]+", text[prev.end:cand.start]) \
+                and not re.fullmatch(r"(?:1[89]|20)\d\d", text[prev.number_start:prev.number_end]):
+            scale = Decimal(str(lex["translated_scales"][re.sub(r"\s+", " ", m.group(0).lower())]))
+            value = Decimal(str(prev.value)) * Decimal(str(cand.value))
+            if Decimal(str(cand.value)) == scale:
+                cand.value = to_float(value)
+                cand.start, cand.number_start = prev.start, prev.number_start
+                cand.scaled = cand.grouped = True
+                out[-1] = cand
+                continue
+        out.append(cand)
+    return out
 
 
 def _merge_ranges(text: str, cands: list[FigureCandidate], pats: dict) -> list[FigureCandidate]:
@@ -187,9 +267,18 @@ def _merge_ranges(text: str, cands: list[FigureCandidate], pats: dict) -> list[F
             out.append(_range_of(text, cands[i], cands[i + 1], pats))
             i += 2
         else:
+            if i + 1 < len(cands) and _is_from_to(text, cands[i], cands[i + 1], pats):
+                cands[i].partner, cands[i + 1].partner = cands[i + 1], cands[i]
             out.append(cands[i])
             i += 1
     return out
+
+
+def _is_from_to(text: str, a: FigureCandidate, b: FigureCandidate, pats: dict) -> bool:
+    """ "dropped from 1,433 to 777": a level before and after, two figures of one fate."""
+    link = pats["range_link"].match(text[a.end:b.start])
+    return bool(link and link.group("to") and pats["from"].search(text[max(0, a.start - 12):a.start])
+                and (a.kind == b.kind or not (a.percent_unit or b.percent_unit)))
 
 
 def _has_unit(cand: FigureCandidate) -> bool:
