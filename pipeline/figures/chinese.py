@@ -25,10 +25,20 @@ def _chinese_patterns() -> dict:
     units = (list(lex["percent_units"]) + list(lex["currency_units"]) + lex["count_units"]
              + lex["quantity_units"] + lex["duration_units"] + lex["ratio_units"])
     numerals = "".join(lex["numerals"]) + "".join(lex["numeral_multipliers"])
+    space = "[ \u3000]"  # older typesetting spaces every digit: "7 4 7 7 2 亿元", "8 ．8 ％"
+    digits = rf"[0-9０-９](?:{space}{{0,2}}[0-9０-９])*(?:{space}*[.．]{space}*[0-9０-９](?:{space}{{0,2}}[0-9０-９])*)?"
+    number = rf"{digits}|[{numerals}]+(?:万[{numerals}]+)?(?=万|亿)"
+    scales = alt(lex["scales"])
+    links = alt(lex["range_links"])
+    fraction = "".join(lex["numerals"])
     figure = re.compile(
-        rf"(?P<num>[0-9０-９]+(?:[.．][0-9０-９]+)?|[{numerals}]+(?:万[{numerals}]+)?(?=万|亿))"
-        rf"(?P<more>多|余)?(?P<scale>{alt(lex['scales'])})?(?P<more2>多|余)?"
-        rf"(?P<unit>{alt(units)})?(?P<after>{alt(lex['qualifiers_after'])})?")
+        # a percent in words: "百分之九点三"
+        rf"{alt(lex['percent_words'])}(?P<pct>[{numerals}]+(?:{lex['decimal_point']}[{fraction}]+)?)"
+        # a range whose low end has no unit of its own: "5到7元", "10亿至20亿元"
+        rf"|(?:(?P<low>{digits})(?P<lowscale>{scales})?{space}*(?:{links}){space}*)?"
+        rf"(?P<num>{number})"
+        rf"(?P<more>多|余)?{space}*(?P<scale>{scales})?(?P<more2>多|余)?"
+        rf"{space}*(?P<unit>{alt(units)})?(?P<after>{alt(lex['qualifiers_after'])})?")
     return {
         "lex": lex,
         "figure": figure,
@@ -39,6 +49,8 @@ def _chinese_patterns() -> dict:
         "non_figure_after": re.compile(rf"^(?:{alt(lex['non_figure_followers'])})"),
         "non_figure_before": re.compile(rf"(?:{alt(lex['non_figure_preceders'])})$"),
         "year": re.compile(r"(?<![\d比较])(1[89]\d\d|20\d\d)年"),  # "比2002年增加": a reference, not the year
+        "negative_before": re.compile(rf"(?:(?<![0-9０-９]){alt(lex['negative_signs'])}|{alt(lex['negative_markers'])})$"),
+        "currency_before": re.compile(rf"(?:{alt(lex['currency_prefixes'])})$"),
         "breaks": re.compile("[" + re.escape(lex["clause_breaks"]) + "]"),
     }
 
@@ -67,31 +79,48 @@ def chinese_figures(report: Report) -> Iterator[Figure]:
     masks = [(s, e) for s, e, _ in non_figure_ranges(text, "zh")]
     for s, e in chinese_sentences(text):
         sentence = text[s:e]
-        if not re.search(r"[0-9０-９]", sentence) and not re.search(r"[万亿]", sentence):
+        if not re.search(r"[0-9０-９]|[万亿]|百分之", sentence):
             continue
         years = [(m.start(), int(m.group(1)), m.group(0)) for m in pats["year"].finditer(sentence)]
         previous_measure: Optional[str] = None
         previous_end = 0
         for m in pats["figure"].finditer(sentence):
-            unit_text = m.group("unit")
+            in_words = m.group("pct") is not None
+            unit_text = "%" if in_words else m.group("unit")
+            num_end = m.end() if in_words else m.end("num")
             before = sentence[:m.start()]
             if not unit_text or pats["non_figure_before"].search(before) \
-                    or pats["non_figure_after"].match(sentence[m.end("num"):]) \
-                    or re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", sentence[m.end("num"):]):
+                    or pats["non_figure_after"].match(sentence[num_end:].lstrip(" \u3000")) \
+                    or re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", sentence[num_end:]):
                 continue
-            if any(ms < s + m.end("num") and s + m.start() < me for ms, me in masks):
+            if any(ms < s + num_end and s + m.start() < me for ms, me in masks):
                 continue
-            number = parse_chinese_number(m.group("num"))
+            number = parse_chinese_number(m.group("pct") if in_words else m.group("num"))
             if number is None:
                 continue
             scale = Decimal(str(lex["scales"][m.group("scale")])) if m.group("scale") else Decimal(1)
+            low = high = None
+            if m.group("low"):  # "5到7元": the low end takes the unit, and the scale unless it has its own
+                low_number = parse_chinese_number(m.group("low"))
+                low_scale = Decimal(str(lex["scales"][m.group("lowscale")])) if m.group("lowscale") else scale
+                if low_number is None or low_number * low_scale > number * scale:
+                    continue
+                low, high = to_float(low_number * low_scale), to_float(number * scale)
+            sign = pats["negative_before"].search(before)
+            if sign:  # "增长-2.1%", "负增长2.5%"
+                number = -number
+                if sign.group(0) not in lex["negative_markers"]:
+                    before = before[:sign.start()]
             kind, unit = chinese_kind(unit_text, lex)
+            prefix = pats["currency_before"].search(before) if kind == "money" and unit_text == "元" else None
+            if prefix:  # "新台币50亿元"
+                unit = lex["currency_prefixes"][prefix.group(0)]
             qualifier = "="
-            start = m.start()
+            start = len(before)
             q = pats["qualifier_before"].search(before)
             if q:
                 qualifier = lex["qualifiers_before"][q.group(0)]
-                start = m.start() - len(q.group(0))
+                start = len(before) - len(q.group(0))
             if m.group("after"):
                 qualifier = lex["qualifiers_after"][m.group("after")]
             elif m.group("more") or m.group("more2"):
@@ -119,7 +148,9 @@ def chinese_figures(report: Report) -> Iterator[Figure]:
                 text=sentence[start:m.end()],
                 span=(s + start, s + m.end()),
                 sentence=sentence,
-                value=to_float(number * scale),
+                value=low if low is not None else to_float(number * scale),
+                low=low if low is not None else None,
+                high=high,
                 kind=kind,
                 unit=unit,
                 qualifier=qualifier,

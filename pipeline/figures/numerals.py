@@ -16,7 +16,7 @@ def to_float(number: Decimal) -> float:
 
 def parse_digits(text: str) -> Optional[Decimal]:
     """ "1,800,100" -> 1800100, "10.5" -> 10.5, full-width digits accepted."""
-    cleaned = text.translate(_FULLWIDTH).replace(",", "").replace("，", "").strip()
+    cleaned = re.sub(r"[,，\s\u3000]", "", text.translate(_FULLWIDTH))  # "7 4 7 7 2": spaced typesetting
     try:
         return Decimal(cleaned)
     except InvalidOperation:
@@ -54,6 +54,12 @@ def parse_chinese_number(text: str) -> Optional[Decimal]:
     if digits is not None:
         return digits
     lex = lexicon("zh")
+    if lex["decimal_point"] in text:  # "九点三" = 9.3: the digits after the point one by one
+        whole, _, fraction = text.partition(lex["decimal_point"])
+        whole_value = parse_chinese_number(whole) if whole else Decimal(0)
+        if whole_value is None or not fraction or any(ch not in lex["numerals"] for ch in fraction):
+            return None
+        return whole_value + Decimal("0." + "".join(str(lex["numerals"][ch]) for ch in fraction))
     if "万" in text:  # "九万五千九百三十三" = 9 * 10000 + 5933
         high, _, low = text.partition("万")
         high_value, low_value = parse_chinese_number(high), parse_chinese_number(low) if low else Decimal(0)
