@@ -226,7 +226,7 @@ def _accounting_parentheses(text: str, start: int, end: int) -> Optional[tuple[i
     line = text[text.rfind("\n", 0, open_at) + 1:open_at]
     cell = line.rstrip(" ")
     word = re.search(r"([A-Za-z]+)$", cell)
-    if cell == "" or cell.endswith(("|", "\t", ":")) or line.endswith("  ") \
+    if cell == "" or cell.endswith(("|", "\t", ":", "<br>")) or line.endswith("  ") \
             or (word and word.group(1).lower() in lexicon("en")["accounting_leads"]):
         return open_at, close_at
     return None
