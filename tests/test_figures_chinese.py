@@ -20,6 +20,7 @@ def figures_of(text: str):
     ("经济增长百分之九点三。", 9.3, "percent", "%"),
     ("覆盖人口超过百分之九十五。", 95, "percent", "%"),
     ("全年投入一千二百亿元。", 1200e8, "money", "CNY"),
+    ("参保人数达到一亿三千万人。", 1.3e8, "count", "人"),
 ])
 def test_spaced_digits_and_numerals(text, value, kind, unit):
     (f,) = figures_of(text)

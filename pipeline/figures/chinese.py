@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 from ..records import Change, Figure, Report
 from .filters import non_figure_ranges
 from .measures import chinese_measure
-from .numerals import parse_chinese_number, to_float
+from .numerals import chinese_scaled, parse_chinese_number, to_float
 from .units import chinese_kind, lexicon
 from .years import heading_year
 
@@ -27,7 +27,7 @@ def _chinese_patterns() -> dict:
     numerals = "".join(lex["numerals"]) + "".join(lex["numeral_multipliers"])
     space = "[ \u3000]"  # older typesetting spaces every digit: "7 4 7 7 2 亿元", "8 ．8 ％"
     digits = rf"[0-9０-９](?:{space}{{0,2}}[0-9０-９])*(?:{space}*[.．]{space}*[0-9０-９](?:{space}{{0,2}}[0-9０-９])*)?"
-    number = rf"{digits}|[{numerals}]+(?:万[{numerals}]+)?(?=万|亿)"
+    number = rf"{digits}|[{numerals}]+(?:[亿万][{numerals}]+)*(?=万|亿)"
     scales = alt(lex["scales"])
     links = alt(lex["range_links"])
     fraction = "".join(lex["numerals"])
@@ -99,6 +99,11 @@ def chinese_figures(report: Report) -> Iterator[Figure]:
             if number is None:
                 continue
             scale = Decimal(str(lex["scales"][m.group("scale")])) if m.group("scale") else Decimal(1)
+            if not in_words and m.group("scale") and re.search(r"[亿万]", m.group("num")):  # "一亿三千万"
+                scaled = chinese_scaled(m.group("num"), scale)
+                if scaled is None:
+                    continue
+                number, scale = scaled, Decimal(1)
             low = high = None
             if m.group("low"):  # "5到7元": the low end takes the unit, and the scale unless it has its own
                 low_number = parse_chinese_number(m.group("low"))

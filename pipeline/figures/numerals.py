@@ -60,6 +60,10 @@ def parse_chinese_number(text: str) -> Optional[Decimal]:
         if whole_value is None or not fraction or any(ch not in lex["numerals"] for ch in fraction):
             return None
         return whole_value + Decimal("0." + "".join(str(lex["numerals"][ch]) for ch in fraction))
+    if "亿" in text:  # "一亿三千万" is read as "一亿三千" before the scale 万: see chinese_scaled
+        high, _, low = text.partition("亿")
+        high_value, low_value = parse_chinese_number(high), parse_chinese_number(low) if low else Decimal(0)
+        return None if high_value is None or low_value is None else high_value * 100000000 + low_value
     if "万" in text:  # "九万五千九百三十三" = 9 * 10000 + 5933
         high, _, low = text.partition("万")
         high_value, low_value = parse_chinese_number(high), parse_chinese_number(low) if low else Decimal(0)
@@ -75,3 +79,16 @@ def parse_chinese_number(text: str) -> Optional[Decimal]:
             return None
     return Decimal(total + current)
 
+
+
+def chinese_scaled(text: str, scale: Decimal) -> Optional[Decimal]:
+    """Chinese numerals before a scale, scaled: the scale counts only the part after a larger unit of the
+    numerals ("一亿三千" before 万 is 1亿 + 3000万 = 130,000,000, "三千" before 万 is 30,000,000)."""
+    for unit, size in (("亿", Decimal(100000000)), ("万", Decimal(10000))):
+        if unit in text and size > scale:
+            high, _, low = text.partition(unit)
+            high_value = parse_chinese_number(high)
+            low_value = chinese_scaled(low, scale) if low else Decimal(0)
+            return None if high_value is None or low_value is None else high_value * size + low_value
+    number = parse_chinese_number(text)
+    return None if number is None else number * scale
