@@ -3,12 +3,16 @@ spaCy NER baseline.
 
 Speed: words/s of ``extract_figures`` over the English corpus in ``../shared/corpus`` (GAO reports, the House
 of Lords report, the model report) and of ``en_core_web_sm`` alone over every sentence of the same texts.
+Forms: the suite ``bench/figure_forms.jsonl`` (English and Chinese sentences: spelled-out, ranged, scaled,
+negative and currency-coded figures, and sentences that hold no statistic): recall of the gold values and the
+false figures (predicted values no gold figure has), with the currency-code accuracy, per language and class.
 Quality: precision/recall on the annotated fixtures (``tests/fixtures/figures``) and on the gold files
 (``../shared/eval/gold``, scored with ``score.py``) for the figures stage and for the baseline, which takes the
 MONEY/PERCENT/CARDINAL/QUANTITY entities and parses their value naively (first number times a scale word).
 
     python bench/figures.py            # everything
     python bench/figures.py --quick    # a few reports for the speed part
+    python bench/figures.py --forms -v # only the forms suite, listing what each side missed
 
 Results go to stdout; progress to stderr. Parts whose inputs are absent are skipped with a message.
 """
@@ -33,6 +37,7 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 GOLD = SHARED / "eval" / "gold"
 FIXTURES = ROOT / "tests" / "fixtures" / "figures"
+FORMS = ROOT / "bench" / "figure_forms.jsonl"
 BASELINE_LABELS = {"MONEY", "PERCENT", "CARDINAL", "QUANTITY"}
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6}
 
@@ -159,6 +164,87 @@ def bench_fixtures() -> None:
         print(f"  {name:14s} {prf(tp, predicted, gold)}")
 
 
+def _values(figure: dict) -> list[float]:
+    """The values a predicted figure states: a range gives both of its bounds."""
+    values = [figure["value"]]
+    for bound in ("low", "high"):
+        if figure.get(bound) is not None and all(abs(figure[bound] - v) > 1e-9 for v in values):
+            values.append(figure[bound])
+    return values
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= max(1e-9, 0.005 * abs(b))
+
+
+def score_form_case(case: dict, predicted: list[dict]) -> dict:
+    """Gold figures found (value, and percent or not), false figures (a prediction none of whose values is a
+    gold one), and currency codes right among the found money figures."""
+    left = list(range(len(predicted)))
+    found, currency_right, currency_total, missed = 0, 0, 0, []
+    for g in case["figures"]:
+        is_percent = g.get("kind") == "percent"
+        hit = next((i for i in left if any(_same(v, g["value"]) for v in _values(predicted[i]))
+                    and (predicted[i].get("kind") == "percent") == is_percent), None)
+        if hit is None:  # the other bound of a range already matched
+            hit = next((i for i in range(len(predicted)) if i not in left and predicted[i].get("high") is not None
+                        and any(_same(v, g["value"]) for v in _values(predicted[i]))), None)
+        if hit is None:
+            missed.append(g["value"])
+            continue
+        found += 1
+        if hit in left:
+            left.remove(hit)
+        if g.get("kind") == "money" and g.get("unit"):
+            currency_total += 1
+            currency_right += predicted[hit].get("unit") == g["unit"]
+    false = [predicted[i].get("text") or predicted[i]["value"] for i in left]
+    return {"gold": len(case["figures"]), "found": found, "false": false, "missed": missed,
+            "currency_right": currency_right, "currency_total": currency_total}
+
+
+def bench_forms(verbose: bool = False) -> None:
+    if not FORMS.exists():
+        log("forms: bench/figure_forms.jsonl is absent, skipped")
+        return
+    cases = [json.loads(line) for line in FORMS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    totals: dict[tuple[str, str], list[int]] = {}
+    by_class: dict[tuple[str, str], list[int]] = {}
+    by_set: dict[tuple[str, str], list[int]] = {}
+    for case in cases:
+        report = Report(id="f", source="f", title="f", language=case["lang"], text=case["text"])
+        ours = [f.model_dump() for f in extract_figures(report)]
+        theirs = baseline_figures([case["text"]])
+        for name, predicted in (("figures stage", ours), ("NER baseline", theirs)):
+            r = score_form_case(case, predicted)
+            for key, table in (((name, case["lang"]), totals), ((name, f"{case['lang']} {case['class']}"), by_class),
+                               ((name, case.get("set", "tuned")), by_set)):
+                row = table.setdefault(key, [0, 0, 0, 0, 0, 0])
+                row[0] += r["gold"]
+                row[1] += r["found"]
+                row[2] += len(r["false"])
+                row[3] += r["currency_right"]
+                row[4] += r["currency_total"]
+                row[5] += 1
+            if verbose and name == "figures stage" and (r["missed"] or r["false"]):
+                log(f"  [{case['lang']} {case['class']}] {case['text'][:70]!r} missed={r['missed']} false={r['false']}")
+    print(f"forms suite ({len(cases)} cases, {sum(1 for c in cases if not c['figures'])} without a statistic)")
+    for lang in ("en", "zh", "all"):
+        for name in ("figures stage", "NER baseline"):
+            rows = [v for (n, l), v in totals.items() if n == name and (lang == "all" or l == lang)]
+            gold, found, false, cur, cur_total, n = (sum(col) for col in zip(*rows)) if rows else (0,) * 6
+            recall = found / gold if gold else 0.0
+            currency = f"{cur / cur_total:.3f}" if cur_total and name == "figures stage" else "  -  "
+            print(f"  {lang:3s} {name:14s} recall={recall:.3f} ({found}/{gold}) false figures={false:3d} "
+                  f"currency codes={currency} cases={n}")
+    # "held-out" cases were written after the rules they test and were not tuned on
+    for (name, part), (gold, found, false, *_rest) in sorted(by_set.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"  {part:9s} {name:14s} recall={found / gold if gold else 0:.3f} ({found}/{gold}) false figures={false}")
+    if verbose:
+        for (name, cls), (gold, found, false, *_rest) in sorted(by_class.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            print(f"    {cls:18s} {name:14s} recall={found}/{gold} false={false}")
+
+
 def load_scorer():
     path = SHARED / "eval" / "score.py"
     spec = importlib.util.spec_from_file_location("reportlens_shared_score", path)
@@ -198,13 +284,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="time a few reports only")
     ap.add_argument("--no-speed", action="store_true", help="skip the speed part")
+    ap.add_argument("--forms", action="store_true", help="only the forms suite")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list the forms each side missed, per class")
     args = ap.parse_args()
+    if args.forms:
+        bench_forms(args.verbose)
+        return 0
     if not args.no_speed:
         paths = english_corpus(args.quick)
         if paths:
             bench_speed(paths)
         else:
             log("speed: ../shared/corpus is absent, skipped")
+    bench_forms(args.verbose)
     bench_fixtures()
     bench_gold()
     return 0

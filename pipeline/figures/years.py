@@ -1,0 +1,93 @@
+"""The year a figure refers to: year mentions of a sentence ("By the end of 2001", "fiscal year 2024"), the one a
+figure takes (never the year a change is measured from), and the year of the section heading."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..records import Report
+from .filters import non_figure_ranges, overlaps
+from .scan import english_patterns
+
+_HEADING_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+@dataclass
+class YearMention:
+    year: int
+    start: int
+    end: int
+    phrase: str
+    framed: bool
+    reference: bool = False  # "up 10.5% from 2000": what a change is measured from, not the figure's year
+
+
+def year_mentions(text: str, masks: Optional[list[tuple[int, int, str]]] = None) -> list[YearMention]:
+    """Years a sentence mentions ("By the end of 2001", "As of June 2024", "fiscal year 2024"), in order.
+
+    Years inside citations, report numbers and identifiers are not mentions."""
+    pats = english_patterns()
+    masks = [r for r in (non_figure_ranges(text) if masks is None else masks)
+             if r[2] in ("citation", "report_number", "identifier", "url", "footnote")]
+    out = []
+    for m in pats["year"].finditer(text):
+        if overlaps(m.start(), m.end(), masks):
+            continue
+        left = text[max(0, m.start() - 40):m.start()]
+        frame = pats["frame"].search(left)
+        start = m.start() - (len(left) - frame.start()) if frame else m.start()
+        if not frame:
+            month = pats["month_before"].search(left)
+            if month:
+                start = m.start() - (len(left) - month.start())
+        out.append(YearMention(int(m.group(1)), start, m.end(), re.sub(r"\s+", " ", text[start:m.end()]),
+                               framed=bool(frame), reference=bool(pats["reference_year"].search(left))))
+    return out
+
+
+def year_for(span_start: int, span_end: int, mentions: list[YearMention],
+             reference: Optional[str] = None) -> Optional[YearMention]:
+    """The year a figure at ``[span_start, span_end)`` refers to: the nearest mention before it, else after it;
+    never the year a change is measured from, nor a year inside the figure."""
+    usable = [y for y in mentions if not y.reference and not (span_start <= y.start < span_end)
+              and not (reference and str(y.year) in reference)]
+    before = [y for y in usable if y.end <= span_start]
+    if before:
+        framed = [y for y in before if y.framed]
+        return (framed or before)[-1]
+    after = [y for y in usable if y.start >= span_end]
+    return after[0] if after else None
+
+
+
+def heading_year(report: Report, position: int) -> tuple[Optional[int], Optional[str]]:
+    """The year in the heading of the innermost section holding ``position`` ("一、2024年工作回顾")."""
+    best = None
+    for section in report.sections:
+        if section.span[0] <= position < section.span[1]:
+            if best is None or section.span[0] >= best.span[0]:
+                best = section
+    headings = [best.heading] if best is not None else []
+    if not report.sections:
+        line = _last_heading_line(report.text, position, report.language)
+        headings = [line] if line else []
+    for heading in headings:
+        years = _HEADING_YEAR.findall(heading)
+        if len(set(years)) == 1:
+            return int(years[0]), heading.strip()
+    return None, None
+
+
+_ZH_HEADING = re.compile(r"(?m)^[ \t\u3000]*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、])[^\n。；]{1,40}$")
+
+
+def _last_heading_line(text: str, position: int, language: str) -> Optional[str]:
+    """Without ingested sections: the last numbered heading line of a Chinese report before ``position``."""
+    if not (language or "").lower().startswith("zh"):
+        return None
+    last = None
+    for m in _ZH_HEADING.finditer(text, 0, position):
+        last = m.group(0)
+    return last
+
