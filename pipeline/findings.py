@@ -66,11 +66,12 @@ BRIEF = 20_000  # characters: a two-page brief or spotlight, whose every paragra
 
 
 def add_brief_findings(out: Structure, text: str, regions: list[Region]) -> None:
-    """A short brief with no findings part and nothing announced as findings ("Science & Tech Spotlight":
-    run-in headed paragraphs on opportunities and challenges) states a finding in each sentence of its body;
+    """A short brief with no findings part, nothing announced as findings and no practices ("Science & Tech
+    Spotlight": run-in headed paragraphs on opportunities and challenges) states a finding in each sentence of
+    its body;
     method, appendix and reference parts ("Selected reference") are left out."""
-    if out.findings or len(text) > BRIEF:
-        return
+    if out.findings or out.practices or len(text) > BRIEF:
+        return  # a brief that lists measures taken is a practices report; its prose is their setting
     other = load_data("cues.json")["heading_kinds"]
     skip = other["other"] + other["method"] + load_data("cues.json")["reference_headings"]
     for region in regions:
