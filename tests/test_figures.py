@@ -302,6 +302,9 @@ def test_chinese_year_from_heading():
     ("Shanghai has more than 10,000 foreign-invested enterprises.", ["foreign-invested enterprises", "Shanghai"]),
     ("Interest rate 3.75 percent for businesses; 2.75 percent for nonprofits.", ["interest rate", "nonprofits"]),
     ("GAO analyzed SBA COVID-19 EIDL data on almost 3.7 million approved loans.", ["approved loans", "EIDL data"]),
+    # an infinitive of purpose says what the counted rules are for
+    ("Today 28 provinces have adopted codes for water utilities to meter every household connection in the "
+     "region and to report losses.", ["codes", "to meter household connection"]),
 ])
 def test_measures_from_the_parse(text, measures_words):
     figures = extract_figures(report_of(text))

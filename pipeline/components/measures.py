@@ -133,7 +133,10 @@ def _predicate(verb: Token, ctx: FigureTokens) -> str:
     objects and prepositional phrases, without the figure itself."""
     words = [verb] + [c for c in verb.lefts if c.dep_ in ("aux", "auxpass", "neg") and c.i not in ctx.skip]
     for child in verb.rights:
-        if child.dep_ in ("dobj", "attr", "prep", "acomp", "xcomp", "prt", "agent", "oprd"):
+        # an infinitive of purpose says what the thing counted is for ("established rules ... to connect
+        # renewable sources to the grid"); other adverbial clauses are asides
+        purpose = child.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in child.lefts)
+        if child.dep_ in ("dobj", "attr", "prep", "acomp", "xcomp", "prt", "agent", "oprd") or purpose:
             words.extend(t for t in child.subtree if t.i not in ctx.skip and t.dep_ not in ("punct", "det"))
     words = sorted(set(words), key=lambda t: t.i)
     return _join(words[:16])
