@@ -27,7 +27,7 @@ from .numerals import parse_chinese_number  # noqa: F401  (part of the API)
 from .scan import scan_english
 from .tables import scale_table_cells
 from .units import lexicon
-from .years import heading_year, year_mentions
+from .years import heading_year, relative_year, year_mentions
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -106,6 +106,8 @@ def english_figures(report: Report) -> Iterator[Figure]:
                     obj = main_object_phrase(prev_doc)
                     if obj and obj.lower() not in measures.lower():
                         measures = measures.replace(generic, f"{generic} of {obj}", 1)
+            if year is None:
+                year, date = relative_year(text[s:start], report.year, report.language)
             if year is None:
                 year, date = heading_year(report, start)
             yield Figure(

@@ -12,7 +12,7 @@ from .filters import non_figure_ranges
 from .measures import chinese_measure
 from .numerals import chinese_scaled, parse_chinese_number, to_float
 from .units import chinese_kind, lexicon
-from .years import heading_year
+from .years import heading_year, relative_year
 
 
 @lru_cache(maxsize=1)
@@ -145,7 +145,9 @@ def chinese_figures(report: Report) -> Iterator[Figure]:
             if year is not None:
                 year_value, date = year[1], year[2]
             else:
-                year_value, date = heading_year(report, s + m.start())
+                year_value, date = relative_year(sentence[:m.start()], report.year, "zh")
+                if year_value is None:
+                    year_value, date = heading_year(report, s + m.start())
             previous_measure = measures or previous_measure
             previous_end = m.end() + (1 if sentence[m.end():m.end() + 1] == "、" else 0)
             yield Figure(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from ..records import Report
 from .filters import non_figure_ranges, overlaps
 from .scan import english_patterns
+from .units import lexicon
 
 _HEADING_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
@@ -59,6 +61,31 @@ def year_for(span_start: int, span_end: int, mentions: list[YearMention],
     after = [y for y in usable if y.start >= span_end]
     return after[0] if after else None
 
+
+
+def relative_year(before: str, report_year: Optional[int], language: str = "en") -> tuple[Optional[int], Optional[str]]:
+    """The year a relative year word names ("this year", 今年, "last year", 去年) in ``before`` (the sentence up to
+    the figure), resolved against the year the report states; a word that names a change's base ("up 4% from
+    last year", 比去年) is no year of the figure."""
+    if report_year is None:
+        return None, None
+    lex = lexicon("zh" if (language or "").lower().startswith("zh") else "en")
+    words = lex.get("relative_years", {})
+    if not words:
+        return None, None
+    pattern = _relative_pattern(tuple(sorted(words, key=len, reverse=True)), tuple(lex["relative_year_references"]))
+    found = [m for m in pattern.finditer(before) if not m.group("ref")]
+    if not found:
+        return None, None
+    phrase = found[-1].group("word")
+    return report_year + words[phrase.lower()], phrase
+
+
+@lru_cache(maxsize=4)
+def _relative_pattern(words: tuple[str, ...], references: tuple[str, ...]) -> re.Pattern:
+    ref = "|".join(re.escape(r) for r in sorted(references, key=len, reverse=True))
+    word = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?P<ref>(?:{ref})\s*)?(?P<word>{word})", re.I)
 
 
 def heading_year(report: Report, position: int) -> tuple[Optional[int], Optional[str]]:
