@@ -20,9 +20,10 @@ from pipeline.records import Report
 Span = tuple[int, int]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Region:
-    """A stretch of text read as one part: a section body without its heading and sub-sections."""
+    """A stretch of text read as one part: a section body without its heading and sub-sections. Frozen: the
+    regions of a report are computed once and shared by every stage that reads them."""
 
     start: int
     end: int
@@ -106,8 +107,23 @@ def section_kinds(sections: list) -> list[str]:
     return kinds
 
 
+_REGIONS: dict[tuple, tuple[Region, ...]] = {}
+_REGIONS_KEPT = 8  # reports whose regions are kept: the ones in flight in this process
+
+
 def regions_of(report: Report) -> list[Region]:
-    """Section bodies in document order (children cut out of their parents), text before them as 'other'."""
+    """Section bodies in document order (children cut out of their parents), text before them as 'other'.
+    Computed once per report text and sections: metadata and the structure stage read the same regions."""
+    key = (report.id, len(report.text), hash(report.text),
+           tuple((s.span, s.heading_span, s.kind, s.heading, s.level) for s in report.sections))
+    if key not in _REGIONS:
+        if len(_REGIONS) >= _REGIONS_KEPT:
+            _REGIONS.pop(next(iter(_REGIONS)))
+        _REGIONS[key] = tuple(compute_regions(report))
+    return list(_REGIONS[key])
+
+
+def compute_regions(report: Report) -> list[Region]:
     text = report.text
     sections = sorted_sections(report)
     if not sections:

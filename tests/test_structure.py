@@ -342,3 +342,18 @@ more general amendment. Second, they prefer to keep obtaining applicant consent.
     assert any("more general amendment" in f for f in findings)
     assert not any("more general amendment" in p.text
                    for p in extract_structure(ingest_text(findings_text, fmt="markdown")).practices)
+
+
+def test_regions_are_computed_once_per_report_and_shared(monkeypatch):
+    import pipeline.regions as regions
+
+    text = "Audit of the lighthouse fund\n\nWhat We Found\n\nThe lighthouse office did not track costs in 2031.\n"
+    report = report_from(text, [("What We Found", "findings", 1)])
+    calls = []
+    real = regions.compute_regions
+    monkeypatch.setattr(regions, "compute_regions", lambda r: calls.append(1) or real(r))
+    first, second = regions.regions_of(report), regions.regions_of(report)
+    assert first == second and len(calls) == 1
+    other = report_from(text.replace("2031", "2032"), [("What We Found", "findings", 1)])
+    regions.regions_of(other)
+    assert len(calls) == 2  # a different text is read afresh
