@@ -12,15 +12,17 @@ returns records whose spans point into ``Report.text``. It owns:
   nesting; run-in heading lists near a practice cue; sub-sections headed as list items ("（一）加强宏观调控")
   inside a practices part, with the lists of their bodies as children;
 * findings / recommendations: one per enumeration item (or list-item sub-section) of a findings /
-  recommendations part, else one per paragraph (findings) or per recommending sentence (recommendations);
-  in a "mixed" part a numbered paragraph gives a finding up to its first recommending sentence and a
-  recommendation from there; strong recommending sentences ("We recommend that", "(Recommendation 1)")
-  anywhere in a report that has no recommendations part; ``supports`` links by lexical overlap;
+  recommendations part, else one finding a sentence of a prose summary and one recommendation per
+  recommending sentence; a numbered conclusions-and-recommendations paragraph has one role; recommending
+  sentences ("We recommend that", "(Recommendation 1)", "Congress should consider") read in every part but
+  appendices, and a testimony's reported ones ("GAO recommended that"); findings of reports without a findings
+  part (question-and-answer answers, announced paragraphs, short briefs); twins kept once; ``supports`` links
+  by lexical overlap;
 * stages: periodizations ("has experienced three stages: before X, the stage of A; ...; since Y, B"),
   ordinal and numbered programme stages, and the periods Chinese reports review (过去五年, “九五”计划),
   resolved against the report's year (see ``stages``).
 Only the blank sentencizer is used here; no statistical model. The parts live in their own modules:
-``regions`` (parts and lead-ins), ``practices``, ``statements`` (findings, recommendations), ``stages``; this
+``regions`` (parts and lead-ins), ``practices``, ``statements``, ``findings``, ``recommendations``, ``stages``; this
 module runs them over the regions in order and numbers and links what they give.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spans of ``Report.text`` every structure stage shares: sentences, paragraphs, trimming, lexical overlap."""
+"""Spans of ``Report.text`` every structure stage shares: sentences, paragraphs, trimming, content words."""
 from __future__ import annotations
 
 import re
@@ -22,12 +22,6 @@ def content_tokens(text: str) -> set[str]:
     for run in CJK.findall(text):
         words.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
     return words
-
-
-def overlap(a: str, b: str) -> float:
-    ta, tb = content_tokens(a), content_tokens(b)
-    return len(ta & tb) / min(len(ta), len(tb)) if ta and tb else 0.0
-
 
 
 def sentence_of(text: str, pos: int, floor: int = 0) -> str:
@@ -80,12 +74,6 @@ def paragraph_spans(text: str, start: int, end: int) -> list[Span]:
         if e > s:
             out.append((s, e))
     return out
-
-
-def split_first_sentence(text: str, s: int, e: int) -> tuple[Span, Span]:
-    se = first_sentence_end(text, s, e)
-    return (s, se), (se, e)
-
 
 
 def sentence_spans(text: str, s: int, e: int) -> list[Span]:
