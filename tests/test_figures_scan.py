@@ -106,3 +106,55 @@ def test_a_year_before_a_number_is_no_translated_scale():
 ])
 def test_ranges_keep_both_bounds(text, values):
     assert values <= values_of(figures_of(text))
+
+
+# --------------------------------------------------------------------------- small counts, hyphenated statistics
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("Since January the bureau has had four different directors.", 4, "directors"),
+    ("The inspectors visited six regional warehouses in March.", 6, "warehouses"),
+    ("Seconded staff worked in the firms for two years.", 2, "years"),
+])
+def test_small_spelled_counts_of_things_are_figures(text, value, unit):
+    c = next(c for c in scan_english(text) if c.value == value)
+    assert c.unit == unit
+
+
+@pytest.mark.parametrize("text", [
+    "The plan pursues the two goals of growth and stability.",       # a known set
+    "Private enterprise went through three stages of growth.",         # an enumeration
+    "She returned to the ministry two years later.",                   # a relative time
+    "The reactor at Three Mile Island was shut down.",                 # a name
+    "One or more offices responded.",                                  # "one"
+    "The review examined the three-year pilot.",                       # a compound
+])
+def test_small_spelled_numbers_that_are_not_counts(text):
+    assert [c for c in scan_english(text) if c.value < 10] == []
+
+
+def test_a_count_the_report_repeats_as_a_term_is_no_figure():
+    text = ("Party work in the two new sectors. Visitors saw two new sectors at work. Growth of two new sectors "
+            "was fast. The bureau has four different directors.")
+    assert [f.text for f in figures_of(text)] == ["four different directors"]
+
+
+@pytest.mark.parametrize("text,value,unit", [
+    ("The contractor's work suffered a 28-month delay.", 28, "month"),
+    ("The office missed its 10-day goal for answering letters.", 10, "day"),
+    ("The town runs a 45-megawatt solar farm.", 45, "megawatt"),
+    ("The estate covers a 1,200-acre site.", 1200, "acre"),
+])
+def test_hyphenated_statistics(text, value, unit):
+    c = next(c for c in scan_english(text) if c.value == value)
+    assert c.unit == unit
+
+
+@pytest.mark.parametrize("text", ["The county adopted a 5-year plan.", "Applicants have a 30-day window to appeal."])
+def test_hyphenated_durations_that_name_a_kind_of_thing(text):
+    assert scan_english(text) == []
+
+
+def test_a_decimal_percent_after_a_year_is_not_a_year_range():
+    text = "Staff fell 4.2 percent compared to 2026 and 10.2 percent since the end of 2024."
+    assert {4.2, 10.2} <= values_of(figures_of(text))

@@ -22,7 +22,7 @@ from typing import Iterator, Optional
 from .. import nlp as nlp_loader
 from ..records import Change, Figure, Report
 from .chinese import chinese_figures, chinese_sentences  # noqa: F401  (part of the API)
-from .filters import masked_in_report, non_figure_ranges
+from .filters import drop_repeated_terms, masked_in_report, non_figure_ranges
 from .numerals import parse_chinese_number  # noqa: F401  (part of the API)
 from .scan import scan_english
 from .tables import scale_table_cells
@@ -40,7 +40,7 @@ def extract_figures(report: Report) -> list[Figure]:
     if (report.language or "en").lower().startswith("zh"):
         figures = list(chinese_figures(report))
     else:
-        figures = scale_table_cells(report.text, list(english_figures(report)))
+        figures = drop_repeated_terms(report, scale_table_cells(report.text, list(english_figures(report))))
     figures.sort(key=lambda f: f.span)
     return [f.model_copy(update={"id": f"F{i}"}) for i, f in enumerate(figures, 1)]
 

@@ -10,8 +10,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 from .units import DATA_DIR
+from .units import lexicon as units_lexicon
 
 if TYPE_CHECKING:
+    from ..records import Figure, Report
     from .scan import FigureCandidate
 
 
@@ -65,7 +67,7 @@ def is_figure(text: str, cand: FigureCandidate, lex: dict) -> bool:
         return False
     anchored = cand.kind in ("percent", "money", "ratio") or cand.scaled
     digits = text[cand.number_start:cand.number_end]
-    if cand.spelled and cand.value < lex["min_word_number"] and not anchored:
+    if cand.spelled and cand.value < lex["min_word_number"] and not anchored and not small_count(text, cand, lex):
         return False
     if anchored:
         return True
@@ -80,6 +82,48 @@ def is_figure(text: str, cand: FigureCandidate, lex: dict) -> bool:
     if cand.kind in ("quantity", "duration") or cand.counted_noun:
         return True
     return cand.qualifier != "=" or (cand.grouped and "," in digits)
+
+
+def small_count(text: str, cand: FigureCandidate, lex: dict) -> bool:
+    """ "having seven different commissioners", "for two years": a spelled count of things below
+    ``min_word_number`` that is a statistic. Not "one", not a known set ("the two goals"), not an enumeration
+    ("three stages", "two aspects"), not a relative time ("two years later"), not part of a quoted name or a
+    compound ("three-year")."""
+    rules = lex["small_counts"]
+    if cand.value < 2 or cand.value != int(cand.value) or not (cand.counted_noun or cand.measure_unit):
+        return False
+    if text[cand.number_start].isupper() and not sentence_initial(text, cand.number_start):
+        return False  # "Three Mile Island": a name
+    words = text[cand.number_start:cand.end].lower().split()
+    if "-" in text[cand.number_start:cand.number_end + 1] or any(w.strip(",.;:") in rules["enumeration_nouns"]
+                                                                 for w in words[1:]):
+        return False
+    before = re.search(r"([A-Za-z]+)\W*$", text[max(0, cand.number_start - 30):cand.number_start])
+    if before and before.group(1).lower() in rules["determiners"]:
+        return False
+    if re.search(r"[\"“‘'(]\s*$", text[max(0, cand.number_start - 3):cand.number_start]):
+        return False
+    after = re.match(r"\s*([A-Za-z]+)", text[cand.end:cand.end + 20])
+    return not (after and after.group(1).lower() in rules["time_followers"])
+
+
+def drop_repeated_terms(report: "Report", figures: list["Figure"]) -> list["Figure"]:
+    """A small spelled count the report keeps repeating, or puts in its title, is a term ("the two new
+    organizations"), not a statistic: it is dropped wherever it occurs."""
+    lex = units_lexicon("en")
+    words = set(lex["number_words"])
+    text, title = report.text.lower(), (report.title or "").lower()
+    repeats = lex["small_counts"]["term_repeats"]
+
+    def is_term(fig: "Figure") -> bool:
+        tokens = fig.text.lower().split()
+        at = next((k for k, w in enumerate(tokens) if w in words), None)
+        if at is None or fig.value >= lex["min_word_number"] or fig.kind not in ("count", "duration"):
+            return False
+        phrase = " ".join(tokens[at:])
+        return phrase in title or text.count(phrase) >= repeats
+
+    return [f for f in figures if not is_term(f)]
 
 
 def _names_before(text: str, pos: int, lex: dict) -> bool:

@@ -344,8 +344,9 @@ def _attach_context(text: str, cand: FigureCandidate, pats: dict, lex: dict) -> 
                 if follower in lex["ratio_followers"]:
                     cand.kind, cand.unit = "ratio", "times"
                     cand.end += unit.end()
-            elif unit.group(0).lstrip().startswith("-") and word in lex["duration_units"]:
-                cand.attributive = True  # "a 5-year plan", "14-day window"
+            elif unit.group(0).lstrip().startswith("-") and word in lex["duration_units"] \
+                    and _next_word(text, cand.end + unit.end()) not in lex["measured_durations"]:
+                cand.attributive = True  # "a 5-year plan", "14-day window"; "a 28-month delay" is a statistic
             else:
                 cand.kind = "duration" if word in lex["duration_units"] else "quantity"
                 cand.unit = word
@@ -377,6 +378,11 @@ def _attach_context(text: str, cand: FigureCandidate, pats: dict, lex: dict) -> 
         share = pats["share_of"].match(text[cand.end:cand.end + 90])
         if share:
             cand.base = "of " + re.sub(r"\s+", " ", share.group("base")).strip()
+
+
+def _next_word(text: str, pos: int) -> str:
+    m = re.match(r"\s*([A-Za-z]+)", text[pos:pos + 30])
+    return m.group(1).lower() if m else ""
 
 
 def _counted_noun(text: str, pos: int, lex: dict) -> Optional[tuple[int, int]]:
