@@ -314,6 +314,36 @@ def test_measures_from_the_parse(text, measures_words):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("text,value,words,absent", [
+    # the figure's clause, read as a relative clause on what it counts, with the time frame
+    ("From 2019 through 2021, the agency granted temporary visas to about 41,000 students.", 41000,
+     ["students", "granted temporary visas", "2019"], []),
+    ("For fiscal year 2023, the council allocated $4.5 million to rural clinics.", 4.5e6,
+     ["council allocated to rural clinics", "fiscal year 2023"], []),
+    ("The ministry allocated 62 percent of the grant to road repairs.", 62,
+     ["share of grant", "allocated to road repairs"], []),
+    # an appositive of the subject shares its predicate
+    ("About 2,400 teachers, around 12 percent of the district's staff, left the profession in 2022.", 12,
+     ["district's staff", "left profession"], []),
+    ("An estimated 64 percent, or about 3,100 libraries, reported leaking roofs.", 3100,
+     ["libraries", "reported leaking roofs"], []),
+    # a hyphenated statistic measures the thing it describes; a possessive pronoun names its owner
+    ("The bureau missed its 30-day target for answering complaints.", 30,
+     ["bureau", "target for answering complaints", "days"], []),
+    # a fronted adverbial is no antecedent, a source is not part of what is counted
+    ("In contrast, it spent $2 million on audits.", 2e6, ["spent on audits"], ["contrast"]),
+    ("Forty percent of clinics reported staff shortages in 2024, according to a survey by the board.", 40,
+     ["clinics", "reported staff shortages"], ["survey"]),
+])
+def test_measures_of_verb_frames(text, value, words, absent):
+    figure = next(f for f in extract_figures(report_of(text)) if f.value == value)
+    for word in words:
+        assert word.lower() in (figure.measures or "").lower(), figure.measures
+    for word in absent:
+        assert word.lower() not in (figure.measures or "").lower(), figure.measures
+
+
+@pytest.mark.slow
 def test_year_and_generic_subject_carried_from_previous_sentence():
     text = ("By the end of 2001, the province has achieved domestic production. "
             "The total value is 670 billion yuan, up 10.5% from 2000.")

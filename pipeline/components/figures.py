@@ -163,6 +163,7 @@ class FigureRecognizer:
                 other_numbers={i for j, n in enumerate(numbers) if j != k for i in n},
                 blockers={i for j, s in enumerate(spans) if j != k and not _is_threshold(s)
                           and s._.figure_kind != "duration" for i in numbers[j]},
+                tree=_base_tokens(span),
             )
             measures, base, generic = describe_figure(span, ctx)
             if measures is None and not span._.figure_change:
@@ -176,6 +177,10 @@ class FigureRecognizer:
             span._.figure_measures_generic = generic
             span._.figure_base = base
         for span in spans:
+            reference = span._.figure_reference
+            if span._.figure_change and reference and span._.figure_measures \
+                    and reference.lower() not in span._.figure_measures.lower():
+                span._.figure_measures = f"{span._.figure_measures} {reference}"
             host = _host_figure(span, spans) if not span._.figure_measures else None
             if host is not None and not span._.figure_change:  # "73 percent of X (about $261 billion)"
                 span._.figure_measures = (host._.figure_base or "")[3:] or host._.figure_measures
@@ -185,6 +190,16 @@ class FigureRecognizer:
                     reference = f" {span._.figure_reference}" if span._.figure_reference else ""
                     span._.figure_measures = f"{host._.figure_measures} {direction}{reference}"
                     span._.figure_measures_generic = host._.figure_measures_generic
+
+
+def _base_tokens(span: Span) -> set[int]:
+    """The figure's own "of" phrase and asides ("84 percent [of the appropriations] ([$3.17 billion])"): said by
+    the figure's base, so not repeated in the clause that says what it measures."""
+    root = span.root
+    if root.pos_ in ("VERB", "AUX"):
+        return set()
+    return {t.i for child in root.children if (child.dep_ == "prep" and child.lower_ == "of")
+            or child.dep_ == "appos" for t in child.subtree}
 
 
 @Language.factory(

@@ -3,7 +3,7 @@ owner of a share and its base, the verb a money figure hangs on, a fallback phra
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from spacy.tokens import Doc, Span, Token
@@ -59,7 +59,8 @@ def _join(tokens: list[Token]) -> str:
             out.append(gap[0].text)
         elif tok.whitespace_ or nxt.i != tok.i + 1:
             out.append(" ")
-    return re.sub(r"\s+", " ", "".join(out)).strip(" ,;:-")
+    joined = re.sub(r"\s+", " ", "".join(out)).strip(" ,;:-")
+    return re.sub(r"(?:\s+(?:and|or|but|as well as))+$", "", joined)
 
 
 @dataclass
@@ -71,10 +72,11 @@ class FigureTokens:
     others: set[int]
     other_numbers: set[int]
     blockers: set[int]
+    tree: set[int] = field(default_factory=set)  # the figure's whole phrase ("84 percent of the funds")
 
     @property
     def skip(self) -> set[int]:
-        return self.own | self.others
+        return self.own | self.others | self.tree
 
 
 def number_part(span: Span) -> set[int]:
@@ -99,6 +101,16 @@ def _subject(verb: Token) -> Optional[Token]:
     return None
 
 
+def _subject_verb(token: Token) -> Optional[Token]:
+    """The verb ``token`` is the subject of, also as an appositive or conjunct of the subject ("17,047
+    employees, around 17 percent of the workforce, left"; "73 percent, or about 11,900 museums, cited")."""
+    if token.dep_ in ("nsubj", "nsubjpass"):
+        return token.head
+    if token.dep_ in ("appos", "conj") and token.head.dep_ in ("nsubj", "nsubjpass"):
+        return token.head.head
+    return None
+
+
 def _governing_verb(token: Token) -> Optional[Token]:
     tok = token
     for _ in range(4):
@@ -115,11 +127,17 @@ def _antecedent(pronoun: Token, skip: set[int]) -> Optional[Token]:
     plural = pronoun.lower_ in ("they", "them", "these", "those", "their")
     nouns = [t for t in pronoun.doc[:pronoun.i] if t.pos_ in ("NOUN", "PROPN") and t.i not in skip
              and t.dep_ in ("nsubj", "nsubjpass", "pobj", "dobj", "attr")
-             and (t.tag_ in ("NNS", "NNPS")) == plural]
+             and (t.tag_ in ("NNS", "NNPS")) == plural and not _in_opening_phrase(t)]
     top = [t for t in nouns if not any(a in nouns for a in t.ancestors)]
     subjects = [t for t in top if t.dep_ in ("nsubj", "nsubjpass")]
     pick = (subjects or top)
     return pick[-1] if pick else None
+
+
+def _in_opening_phrase(token: Token) -> bool:
+    """ "In contrast, ...": a noun inside the prepositional phrase a sentence opens with."""
+    first = token.sent[0]
+    return first.dep_ == "prep" and token.i in {t.i for t in first.subtree}
 
 
 def _resolve(token: Optional[Token], skip: set[int]) -> Optional[Token]:
@@ -136,10 +154,58 @@ def _predicate(verb: Token, ctx: FigureTokens) -> str:
         # an infinitive of purpose says what the thing counted is for ("established rules ... to connect
         # renewable sources to the grid"); other adverbial clauses are asides
         purpose = child.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in child.lefts)
-        if child.dep_ in ("dobj", "attr", "prep", "acomp", "xcomp", "prt", "agent", "oprd") or purpose:
+        # "reported burnout" (tagged an adverb): a content word right of the verb, not "also" or "sharply"
+        content_adverb = child.dep_ == "advmod" and child.i > verb.i and child.is_alpha \
+            and child.lower_ not in lexicon("en")["function_adverbs"] and not child.lower_.endswith("ly")
+        if child.dep_ in ("dobj", "attr", "prep", "acomp", "xcomp", "prt", "agent", "oprd", "dative") or purpose \
+                or content_adverb:
+            if child.dep_ == "prep" and child.lower_ in lexicon("en")["attribution_preps"]:
+                continue  # "according to a survey": where the number comes from, not what it counts
             words.extend(t for t in child.subtree if t.i not in ctx.skip and t.dep_ not in ("punct", "det"))
     words = sorted(set(words), key=lambda t: t.i)
     return _join(words[:16])
+
+
+_RELATIVE = {"that", "which", "who", "whom"}
+
+
+def _clause(verb: Token, ctx: FigureTokens) -> str:
+    """The figure's clause without the figure, read as a relative clause on what it counts: "DHS granted
+    humanitarian parole to" (for "to 259,000 Ukrainians"), "a continuing resolution appropriated to IRS"; a
+    time frame fronted on the verb or the sentence ("For fiscal year 2025, ...") goes last."""
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None and verb.dep_ in ("xcomp", "conj", "advcl"):
+        subject = _subject(verb)
+    words = ""
+    if subject is not None and subject.i not in ctx.skip:
+        if subject.lower_ in _RELATIVE and verb.dep_ == "relcl" and verb.head.pos_ in ("NOUN", "PROPN"):
+            subject = verb.head
+        resolved = _resolve(subject, ctx.own)
+        if resolved is not None and not any(t.i in ctx.blockers for t in [resolved]):
+            words = _noun_phrase(resolved, ctx)
+            if resolved.pos_ == "PRON":
+                words = words.lower()
+    predicate = _predicate(verb, ctx)
+    frame = _time_frame(verb, ctx)
+    if frame[:1].isupper() and not frame.split()[0].isupper() and frame.split()[0] not in ("FY",):
+        frame = frame[:1].lower() + frame[1:]
+    return ", ".join(p for p in (" ".join(w for w in (words, predicate) if w), frame) if p)
+
+
+def _time_frame(verb: Token, ctx: FigureTokens) -> str:
+    """A prepositional phrase before the verb, on it or on the sentence root, that names a year ("From fiscal
+    years 2022 through 2024", "In 2025")."""
+    heads = [verb] + ([verb.sent.root] if verb.sent.root is not verb else [])
+    for head in heads:
+        for child in head.lefts:
+            if child.dep_ != "prep" or any(t.i in ctx.skip for t in child.subtree):
+                continue
+            tokens = [t for t in child.subtree if t.dep_ not in ("punct", "det")]
+            if any(t.like_num and len(t.text) == 4 and t.text[:2] in ("19", "20") for t in tokens):
+                extra = [t for sib in head.rights if sib.dep_ == "prep" and sib.i < head.i + 6
+                         and sib.i > child.i and sib.i < head.i for t in sib.subtree]
+                return _join(sorted(tokens + extra, key=lambda t: t.i))
+    return ""
 
 
 def _verb_modifiers(verb: Token, ctx: FigureTokens) -> str:
@@ -172,6 +238,21 @@ def fallback_measure(span: Span, ctx: FigureTokens, lead: Optional[str] = None) 
     return " ".join(part for part in (lead, _join(tail)) if part), lead
 
 
+def _attributive_measure(span: Span, ctx: FigureTokens) -> str:
+    """ "its 13-day goal to process paper returns" -> "IRS goal to process paper returns (days)": the thing the
+    hyphenated number describes, its owner for a possessive pronoun, and the unit."""
+    head = span.root.head
+    owner = next((c for c in head.children if c.dep_ == "poss"), None)
+    phrase = _noun_phrase(head, ctx)
+    if owner is not None and owner.pos_ == "PRON":
+        antecedent = _antecedent(owner, ctx.own)
+        rest = _noun_phrase(head, FigureTokens(ctx.own | {owner.i}, ctx.number, ctx.others, ctx.other_numbers,
+                                               ctx.blockers | {owner.i}))
+        phrase = f"{_noun_phrase(antecedent, ctx)} {rest}" if antecedent is not None else rest
+    unit = span._.figure_unit or ""
+    return f"{phrase} ({unit if unit.endswith('s') else unit + 's'})" if unit else phrase
+
+
 def _count_measure(span: Span, ctx: FigureTokens, base: Optional[str]) -> tuple[Optional[str], Optional[str], None]:
     """The counted noun and its modifiers: "non-public economic organizations in the province"; with a host
     ("N organizations, with M employees") or a holder ("data on 3.7 million loans") or its verb."""
@@ -191,15 +272,14 @@ def _count_measure(span: Span, ctx: FigureTokens, base: Optional[str]) -> tuple[
     if holder is not None and holder.pos_ == "NOUN" and holder.i not in ctx.others and len(phrase.split()) <= 3:
         # "data on almost 3.7 million approved loans": the loans of that data set
         return f"{phrase} in {_noun_phrase(holder, ctx)}", base, None
-    if noun.dep_ in ("nsubj", "nsubjpass") and len(phrase.split()) <= 2:
-        return f"{phrase} {_predicate(noun.head, ctx)}".strip(), base, None
-    if noun.dep_ == "dobj" and len(phrase.split()) <= 2 and noun.head.lemma_ not in lex["light_verbs"]:
-        verb = noun.head
-        subj = _resolve(_subject(verb), ctx.own)
-        parts = [phrase, verb.text, _verb_modifiers(verb, ctx)]
-        if subj is not None:
-            parts.append(f"by {_noun_phrase(subj, ctx)}")
-        return " ".join(p for p in parts if p), base, None
+    subject_verb = _subject_verb(noun)
+    if subject_verb is not None and len(phrase.split()) <= 4 and subject_verb.lemma_ not in lex["light_verbs"]:
+        return f"{phrase} {_predicate(subject_verb, ctx)}".strip(), base, None
+    verb = noun.head if noun.dep_ == "dobj" else noun.head.head if noun.dep_ == "pobj" \
+        and noun.head.dep_ in ("prep", "dative", "agent") else None
+    if verb is not None and verb.pos_ == "VERB" and len(phrase.split()) <= 4 \
+            and verb.lemma_ not in lex["light_verbs"]:
+        return f"{phrase} {_clause(verb, ctx)}".strip(), base, None
     return phrase or None, base, None
 
 
@@ -211,6 +291,9 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
     base = span._.figure_base
     generic = None
 
+    if kind in ("quantity", "duration") and any(t.text == "-" for t in span) and root.head.i >= span.end \
+            and root.head.pos_ in ("NOUN", "PROPN"):
+        return _attributive_measure(span, ctx), base, None
     if kind in ("count", "quantity", "duration") and root.pos_ in ("NOUN", "PROPN") and root.i not in ctx.number:
         return _count_measure(span, ctx, base)
 
@@ -240,9 +323,10 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
         climb = climb.head
     if climb.head.i in ctx.others and span._.figure_change:
         return None, base, None  # "up 10.5% from 2000" measures the growth of the figure it hangs on
-    if root.dep_ in ("nsubj", "nsubjpass") and kind == "percent":
+    subject_verb = _subject_verb(root)
+    if subject_verb is not None and kind == "percent":
         measure = f"share of {base_np}" if base_np else "share"
-        return f"{measure} that {_predicate(root.head, ctx)}".strip(), base, None
+        return f"{measure} that {_predicate(subject_verb, ctx)}".strip(), base, None
     verb = _governing_verb(root)
     if verb is None:
         return (f"share of {base_np}" if base_np else None), base, None
@@ -253,6 +337,10 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
     owner = _noun_phrase(resolved, ctx) if resolved is not None and resolved.i not in ctx.own else None
     if owner and resolved.lemma_.lower() in lex["generic_subjects"] and len(owner.split()) <= 3:
         generic = owner
+    if kind == "percent" and base_np and root.dep_ == "dobj" and verb.pos_ == "VERB" \
+            and verb.lemma_ not in lex["share_verbs"] and verb.lemma_ not in lex["light_verbs"]:
+        # "ORR allocated 84 percent of the appropriations to these programs"
+        return f"share of {base_np} {_clause(verb, ctx)}", base, generic
     if kind == "percent" and (base_np or verb.lemma_ in lex["share_verbs"]):
         measure = f"{owner} share" if owner else "share"
         if base_np:
@@ -263,22 +351,11 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
             direction = "growth" if span._.figure_change == "up" else "decline"
             return f"{owner} {direction}", base, generic
         return owner, base, generic
-    dative = next((c for c in verb.children if c.dep_ in ("dative", "iobj")), None)
     of_what = next((c for c in root.children if c.dep_ == "prep" and c.lower_ in ("in", "of", "for")), None)
     of_what = next((c for c in of_what.children if c.dep_ == "pobj"), None) if of_what is not None else None
-    if of_what is not None:  # "approved over $377 billion in COVID-19 EIDL funding"
-        parts = [_noun_phrase(of_what, ctx), verb.text]
-        if dative is not None:
-            parts.append(f"to {_noun_phrase(dative, ctx)}")
-        if owner:
-            parts.append(f"by {owner}")
-        return " ".join(parts), base, None
-    parts = [verb.lemma_]
-    if dative is not None:
-        parts.append(f"to {_noun_phrase(dative, ctx)}")
-    if owner:
-        parts.append(f"by {owner}")
-    return " ".join(parts), base, None
+    thing = _noun_phrase(of_what, ctx) if of_what is not None else "share" if kind == "percent" else ""
+    # "approved over $377 billion in COVID-19 EIDL funding" -> "COVID-19 EIDL funding SBA approved"
+    return " ".join(p for p in (thing, _clause(verb, ctx)) if p) or None, base, None
 
 
 def _is_threshold(span: Span) -> bool:
