@@ -63,3 +63,42 @@ def test_negative_values(text, value):
 def test_currency_codes(text, currency):
     (f,) = figures_of(text)
     assert (f.kind, f.unit) == ("money", currency)
+
+
+# --------------------------------------------------------------------------- what a figure borrows from its sentence
+
+
+def _zh(text: str, year=None):
+    from pipeline.figures import extract_figures
+    from pipeline.records import Report
+    return extract_figures(Report(id="t", source="t", title="t", language="zh", text=text, year=year))
+
+
+@pytest.mark.parametrize("text,value,measures", [
+    # a rate clause with no subject of its own takes the sentence's subject
+    ("2019年，全市工业增加值达到3200亿元，年均增长6.5%。", 6.5, "全市工业增加值年均增长"),
+    # an amount followed by 的 measures that thing; a physical quantity keeps its unit
+    ("全年新建了长达420多公里的城市快速路。", 420, "城市快速路（公里）"),
+    # the object of an outlay verb after the amount
+    ("省财政安排85亿元专项扶贫资金，支持山区发展。", 8.5e9, "专项扶贫资金安排"),
+    # a sentence that announces targets
+    ("今年发展的主要目标是：城镇新增就业120万人以上，居民收入增长6%。", 6, "居民收入增长主要目标"),
+])
+def test_chinese_measures_from_the_sentence(text, value, measures):
+    figure = next(f for f in _zh(text) if f.value == value)
+    assert figure.measures == measures
+
+
+def test_a_review_section_reports_the_year_before_the_report():
+    text = ("一、过去一年工作回顾\n\n全省粮食产量达到610亿斤。外贸进出口总额从800亿美元增加到950亿美元。\n\n"
+            "二、今年工作安排\n\n粮食产量稳定在600亿斤以上。")
+    from pipeline.figures import extract_figures
+    from pipeline.records import Report, Section
+    first, second = text.index("一、"), text.index("二、")
+    report = Report(id="t", source="t", title="t", language="zh", text=text, year=2021, sections=[
+        Section(heading="一、过去一年工作回顾", span=(first, second)),
+        Section(heading="二、今年工作安排", span=(second, len(text)))])
+    years = {f.value: f.year for f in extract_figures(report)}
+    assert years[61e9] == 2020 and years[95e9] == 2020
+    assert years[80e9] is None  # the starting level of a change is not the year reviewed
+    assert years[60e9] is None  # not a review section

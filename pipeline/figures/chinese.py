@@ -9,10 +9,10 @@ from typing import Iterator, Optional
 
 from ..records import Change, Figure, Report
 from .filters import non_figure_ranges
-from .measures import chinese_measure
+from .measures import chinese_frame, chinese_measure
 from .numerals import chinese_scaled, parse_chinese_number, to_float
 from .units import chinese_kind, lexicon
-from .years import heading_year, relative_year
+from .years import review_year, heading_year, relative_year
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +141,8 @@ def chinese_figures(report: Report) -> Iterator[Figure]:
                 change = Change(direction="up" if verb in lex["change_up"] else "down",
                                 reference=_chinese_reference(pats, segment))
             measures = chinese_measure(segment, lex, previous_measure, change is not None)
+            previous_measure = measures or previous_measure
+            measures = chinese_frame(measures, sentence, start, m.end(), kind, unit, lex)
             year = next((y for y in reversed(years) if y[0] < m.start()), None)  # Chinese states the year first
             if year is not None:
                 year_value, date = year[1], year[2]
@@ -148,7 +150,8 @@ def chinese_figures(report: Report) -> Iterator[Figure]:
                 year_value, date = relative_year(sentence[:m.start()], report.year, "zh")
                 if year_value is None:
                     year_value, date = heading_year(report, s + m.start())
-            previous_measure = measures or previous_measure
+                if year_value is None:
+                    year_value, date = review_year(report, s + m.start(), before)
             previous_end = m.end() + (1 if sentence[m.end():m.end() + 1] == "、" else 0)
             yield Figure(
                 id="F0",

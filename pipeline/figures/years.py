@@ -55,6 +55,9 @@ def year_for(span_start: int, span_end: int, mentions: list[YearMention],
     usable = [y for y in mentions if not y.reference and not (span_start <= y.start < span_end)
               and not (reference and str(y.year) in reference)]
     before = [y for y in usable if y.end <= span_start]
+    right_after = next((y for y in usable if y.framed and 0 <= y.start - span_end <= 2), None)
+    if right_after is not None:  # "up from an estimated 32 percent in 2018"
+        return right_after
     if before:
         framed = [y for y in before if y.framed]
         return (framed or before)[-1]
@@ -118,3 +121,20 @@ def _last_heading_line(text: str, position: int, language: str) -> Optional[str]
         last = m.group(0)
     return last
 
+
+
+def review_year(report: Report, position: int, before: str) -> tuple[Optional[int], Optional[str]]:
+    """The year a section reviewing the past reports on ("一、过去五年政府工作的回顾" in a 2003 report: 2002),
+    for a figure with no year of its own that is not the starting level of a change (``before``: its sentence
+    up to the figure). Review words are the lexicon's ``review_headings``."""
+    lex = lexicon("zh" if (report.language or "").lower().startswith("zh") else "en")
+    words = lex.get("review_headings", [])
+    if report.year is None or not words or before.rstrip().endswith(tuple(lex.get("starting_level_markers", []))):
+        return None, None
+    sections = [s for s in report.sections if s.span[0] <= position < s.span[1]]
+    headings = [s.heading for s in sections] if report.sections else [_last_heading_line(report.text, position,
+                                                                                          report.language) or ""]
+    for heading in headings:
+        if any(w in heading for w in words):
+            return report.year - 1, heading.strip()
+    return None, None
