@@ -173,7 +173,7 @@ def test_chinese_report_renders(client, analyses):
     rid, analysis = next((rid, a) for rid, a in analyses.items() if a.report.language == "zh")
     html = client.get(f"/reports/{rid}").text
     assert 'lang="zh"' in html and analysis.report.title in html
-    page = client.get("/search", params={"q": "政府 改革", "kind": "all"}).text
+    page = client.get("/search", params={"q": "建设", "kind": "all"}).text
     assert "<mark>" in page and f"/reports/{rid}/items/" in page
 
 

@@ -3,6 +3,7 @@ reports × themes heat map), Figures (a measure over the years; every report's s
 and Export (a report's JSON, the JSON Lines, the CSV tables)."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Optional
 
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..nlp import CHINESE
 from .app import render
 from .charts import shade, timeline, value_plot
 from .marks import item_key, query_matchers, snippet
@@ -20,6 +22,8 @@ MODES = ("hybrid", "keyword", "semantic")
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 500
 MAX_PLOTS = 40
+# Durations, dates and ranks of different reports are rarely the same quantity over time.
+PLOTLESS_KINDS = {"duration", "date", "rank"}
 
 
 def _year(value: str, name: str, errors: list[str]) -> Optional[int]:
@@ -136,7 +140,7 @@ def measure_series(figures: list[tuple[str, str, Optional[int], dict]]) -> list[
     for report_id, title, report_year, figure in figures:
         measure = " ".join((figure.get("measures") or "").split()).lower()
         year = figure.get("year") or report_year
-        if not measure or year is None:
+        if year is None or figure.get("kind") in PLOTLESS_KINDS or not _names_a_measure(measure, figure.get("unit")):
             continue
         key = (measure, figure.get("kind"), figure.get("unit") or "")
         group = groups.setdefault(key, {"measure": figure["measures"], "kind": figure.get("kind"),
@@ -151,6 +155,14 @@ def measure_series(figures: list[tuple[str, str, Optional[int], dict]]) -> list[
             series.append({**group, "points": sorted(points), "reports": len(reports)})
     series.sort(key=lambda s: (-s["reports"], -len(s["points"]), s["measure"].lower()))
     return series
+
+
+def _names_a_measure(measure: str, unit: Optional[str]) -> bool:
+    """Whether a figure's measure says what is measured, beyond its unit ("years", "states" do not)."""
+    if CHINESE.search(measure):
+        return len(CHINESE.findall(measure)) >= 2
+    words = [w for w in re.findall(r"\w+", measure) if w != (unit or "").lower()]
+    return len(words) >= 2
 
 
 async def figures(request: Request):

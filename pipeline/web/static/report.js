@@ -57,8 +57,20 @@
     similar.href = itemUrl(key) + "/similar";
     showTab(kindTab[item.kind]);
     var entry = document.getElementById("entry-" + key);
-    if (entry) { entry.classList.add("current"); entry.scrollIntoView({block: "nearest"}); }
+    if (entry) { entry.classList.add("current"); revealInPanel(entry); }
     if (options.history !== false) { history.replaceState(null, "", itemUrl(key)); }
+  }
+
+  // Scroll the side panel (not the page) so that an entry shows below the panel's sticky head.
+  function revealInPanel(entry) {
+    var panel = document.querySelector(".panel-col");
+    var head = document.querySelector(".panel-head");
+    var box = panel.getBoundingClientRect();
+    var at = entry.getBoundingClientRect();
+    var visibleTop = box.top + head.offsetHeight;
+    if (at.top < visibleTop || at.bottom > box.bottom) {
+      panel.scrollTop += at.top - visibleTop - 12;
+    }
   }
 
   function step(delta) {
