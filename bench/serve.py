@@ -152,8 +152,12 @@ def browser_check(base: str, db: Path, screenshot: Path | None) -> list[str]:
         print(f"browser: {20 - len(failures)}/20 random items highlight exactly their span; "
               f"report page DOMContentLoaded p50 {statistics.median(loads):.0f} ms, max {max(loads):.0f} ms")
         if screenshot:
+            # the model report's figure F10 sits in practice P4.1 inside P4: a click on it lists all three
             model = next(rid for rid, a in analyses.items() if "zhejiang" in a.report.source.lower())
-            driver.get(f"{base}/reports/{model}/items/recommendation-R2")
+            key = "figure-F10" if len(analyses[model].figures) >= 10 else f"figure-{analyses[model].figures[0].id}"
+            driver.get(f"{base}/reports/{model}/items/{key}")
+            next(el for el in driver.find_elements(By.CSS_SELECTOR, "#report-text [data-items]")
+                 if key in el.get_attribute("data-items").split()).click()
             time.sleep(0.5)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(screenshot))
