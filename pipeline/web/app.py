@@ -53,8 +53,7 @@ class Library:
         """Drop what was computed from an older state of the store (called once per request)."""
         version = self.store.data_version()
         if self._version is not None and version != self._version and self._searcher is not None:
-            self._embedder = self._searcher._embedder or self._embedder  # keep a loaded encoder
-            self._searcher.close()
+            self._searcher.close()  # its semantic index is out of date (the encoder in _embedder is kept)
             self._searcher = None
         self._version = version
 
@@ -78,8 +77,9 @@ class Library:
         _one_blas_thread()
         try:
             searcher = self.searcher
+            self._embedder = searcher.embedder  # loaded once, kept when the searcher is renewed
             if searcher.reads("warm up"):
-                searcher.embedder.embed(["warm up"])
+                self._embedder.embed(["warm up"])
             searcher.index  # noqa: B018 (loads the vectors)
         except Exception as exc:  # a store without vectors still serves every page; search says why
             log.warning("search warm-up failed: %s", exc)
