@@ -6,7 +6,8 @@ every page works and that items highlight exactly their spans in a real browser.
    on a free loopback port, and times over HTTP: the first load of every report page (p50 / max; target
    < 300 ms), the other pages, and the queries of bench/search_queries.json in hybrid mode over every kind,
    English and Chinese apart (p50 / max; target < 200 ms).
-3. Checks that every page answers 200 and that no hostile URL gives a 500.
+3. Checks that every page answers 200 (each report's page and JSON, the sorts, 200 item URLs and 20 similar
+   practice pages of a fixed sample, the exports) and that no hostile URL gives a 500.
 4. With Chromium and chromedriver installed (and --browser, the default): clicks 20 random items (fixed
    seed) across the corpus and checks that each highlights exactly its span; --screenshot PATH saves a
    report page (the README's docs/serve-report.png).
@@ -75,7 +76,7 @@ def line(name: str, times: list[float], target: float | None = None) -> str:
             + verdict)
 
 
-def http_bench(base: str, reports: list[dict]) -> list[str]:
+def http_bench(base: str, db: Path, reports: list[dict]) -> list[str]:
     import httpx
 
     failures: list[str] = []
@@ -103,6 +104,23 @@ def http_bench(base: str, reports: list[dict]) -> list[str]:
                 if status != 200:
                     failures.append(f"search {case['query']!r} -> {status}")
             print(line(f"search ({lang}, hybrid, all)", times, SEARCH_TARGET_MS))
+        # every other page of the store: each report's JSON, the sorts, 200 item URLs and 20 similar pages
+        # (a fixed sample), the JSON Lines and the practices table
+        from pipeline.store import Store
+
+        with Store.open_readonly(db) as store:
+            keys = sorted((rid, f"{kind[:-1]}-{item['id']}") for kind in ("figures", "stages", "practices",
+                          "findings", "recommendations") for rid, _, _, item in store.items_of_kind(kind))
+        rng = random.Random(7)
+        urls = [f"/export/reports/{r['id']}.json" for r in reports]
+        urls += [f"/reports?sort={column}&order=desc" for column in ("title", "type", "language", "year", "figures")]
+        urls += [f"/reports/{rid}/items/{key}" for rid, key in rng.sample(keys, min(200, len(keys)))]
+        practices = [(rid, key) for rid, key in keys if key.startswith("practice-")]
+        urls += [f"/reports/{rid}/items/{key}/similar" for rid, key in rng.sample(practices, min(20, len(practices)))]
+        urls += ["/export/reports.jsonl", "/export/practices.csv"]
+        bad = [f"{url} -> {status}" for url in urls if (status := client.get(url).status_code) != 200]
+        print(f"other pages: {len(urls) - len(bad)}/{len(urls)} answered 200")
+        failures += bad
         for url in HOSTILE:
             status = client.get(url).status_code
             if status >= 500:
@@ -190,7 +208,7 @@ def main() -> None:
           f"{sum(sum(r['counts'].values()) for r in reports)} items")
     server, thread, base = start_server(db)
     try:
-        failures = http_bench(base, reports)
+        failures = http_bench(base, db, reports)
         if not args.no_browser:
             failures += browser_check(base, db, args.screenshot)
     finally:

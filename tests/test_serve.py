@@ -293,3 +293,49 @@ def test_serve_without_a_store_fails_with_one_line(tmp_path):
 
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 1 and "no store here" in result.output
+
+
+# -- stores with little in them, and the charts ------------------------------------------------------------
+def test_an_empty_store_and_a_report_without_items_serve_every_page(tmp_path):
+    from pipeline.records import Analysis, Report
+
+    db = tmp_path / "empty.db"
+    Store(db).close()
+    with TestClient(create_app(db, embedder=BagOfWordsEmbedder()), raise_server_exceptions=False) as c:
+        for url in ("/reports", "/themes", "/figures", "/export", "/search?q=anything", "/export/reports.jsonl",
+                    "/export/figures.csv"):
+            assert c.get(url).status_code == 200, url
+        assert "No reports yet" in c.get("/reports").text
+    with Store(db) as store:
+        store.save(Analysis(report=Report(id="abcdef12" * 2, source="bare.txt", title="Bare", language="en",
+                                          text="Only text, nothing extracted.")), None)
+    with TestClient(create_app(db, embedder=BagOfWordsEmbedder()), raise_server_exceptions=False) as c:
+        page = c.get("/reports/abcdef12")
+        assert page.status_code == 200 and "No practices." in page.text and "No summary" in page.text
+        assert c.get("/search?q=text&kind=all").status_code == 200
+
+
+def test_a_store_of_a_newer_schema_is_refused_with_the_reason(tmp_path):
+    db = tmp_path / "new.db"
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match="schema version 99"):
+        Store.open_readonly(db)
+    with TestClient(create_app(db), raise_server_exceptions=False) as c:
+        response = c.get("/reports")
+        assert response.status_code == 503 and "schema version 99" in response.text and "Traceback" not in response.text
+
+
+def test_charts_escape_labels_and_draw_nothing_without_years():
+    from pipeline.web.charts import stage_timeline, timeline, value_plot
+
+    assert str(timeline([("a", None, [("b", None, None, None)])])) == ""
+    assert str(value_plot([])) == ""
+    svg = str(timeline([("<script>", "/r?a=1&b=2", [("x<y", 2001, None, None), ("z", 2003, 2005, None)])], 2010))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "x&lt;y" in svg and "&amp;b=2" in svg
+    stacked = str(stage_timeline([("one", 2000, 2010, None), ("two", 2005, 2008, None)]))
+    assert stacked.count("<rect") == 2
+    plot = str(value_plot([(2001, 5.0, "<b>r</b>", "/x"), (2003, 7.5, "s", None)], unit="%"))
+    assert "<b>" not in plot and plot.count("<circle") == 2
