@@ -339,3 +339,17 @@ def test_charts_escape_labels_and_draw_nothing_without_years():
     assert stacked.count("<rect") == 2
     plot = str(value_plot([(2001, 5.0, "<b>r</b>", "/x"), (2003, 7.5, "s", None)], unit="%"))
     assert "<b>" not in plot and plot.count("<circle") == 2
+
+
+def test_pages_carry_a_content_security_policy(client):
+    headers = client.get("/reports").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_loopback_server_refuses_other_host_names(serve_db):
+    app = create_app(serve_db, embedder=BagOfWordsEmbedder(), allowed_hosts=["127.0.0.1", "localhost", "::1"])
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+        assert c.get("/reports").status_code == 200
+        assert c.get("/reports", headers={"host": "localhost:8000"}).status_code == 200
+        assert c.get("/reports", headers={"host": "attacker.example:8000"}).status_code == 400

@@ -18,6 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount, Route
@@ -131,9 +133,41 @@ async def server_error(request: Request, exc: Exception) -> HTMLResponse:
     return render(request, "error.html", {"title": "Error", "message": message, "status": status}, status)
 
 
-def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool = False) -> Starlette:
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+# Defence in depth behind the escaping: no script but our own file runs, nothing is fetched from elsewhere.
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                 b"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware adding ``SECURITY_HEADERS`` to every HTTP response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool = False,
+               allowed_hosts: Optional[list[str]] = None) -> Starlette:
     """The web app over the store at ``db`` (read-only). ``embedder`` replaces the query encoder (tests);
-    ``warm`` loads the encoder and the search index at start-up."""
+    ``warm`` loads the encoder and the search index at start-up; ``allowed_hosts`` (Host header names)
+    refuses requests for any other name, so a web page cannot reach a loopback server through a DNS name
+    it controls (DNS rebinding)."""
+
     from . import browse, pages
 
     library = Library(Path(db), embedder)
@@ -163,7 +197,10 @@ def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool
         Route("/export/{table}.csv", browse.export_csv),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
+    middleware = [Middleware(SecurityHeaders)]
+    if allowed_hosts:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
                     exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.library = library
     app.state.templates = template_environment()
@@ -174,11 +211,12 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the app with uvicorn until interrupted, after printing its URL on stderr."""
     import uvicorn
 
-    app = create_app(db, warm=True)
+    loopback = host in LOOPBACK_NAMES
+    app = create_app(db, warm=True, allowed_hosts=list(LOOPBACK_NAMES) if loopback else None)
     Store.open_readonly(db).close()  # fail now, with the store's own message, rather than on the first page
     shown = f"[{host}]" if ":" in host else host
     print(f"reportlens: serving {db} at http://{shown}:{port}/ (read-only; Ctrl+C to stop)", file=sys.stderr)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if not loopback:
         print(f"reportlens: {host} is not loopback: anyone who can reach this port can read the store",
               file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning")
