@@ -58,12 +58,12 @@ async def search(request: Request):
                       report=params.get("report") or None, report_type=params.get("type") or None,
                       since=_year(params.get("since", ""), "since", errors),
                       until=_year(params.get("until", ""), "until", errors))
+    lib = library(request)
     context = {"q": query, "kind": kind, "mode": mode, "limit": limit_text, "params": params, "kinds": KINDS,
-               "modes": MODES, "errors": errors, "hits": [], "message": ""}
+               "modes": MODES, "errors": errors, "hits": [], "message": "", "choices": _filter_choices(lib)}
     if errors:
         return render(request, "search.html", context, 400)
     if query.strip():
-        lib = library(request)
         try:
             hits = lib.searcher.search(query, kinds=list(KINDS) if kind == "all" else [kind], mode=mode,
                                        filters=filters, limit=limit)
@@ -73,6 +73,14 @@ async def search(request: Request):
             context["hits"] = _hit_rows(hits, query)
             context["message"] = "" if hits else "No results."
     return render(request, "search.html", context)
+
+
+def _filter_choices(lib) -> dict[str, list[str]]:
+    """What the store holds for the region, theme and type filters (suggestions; any text is allowed)."""
+    reports = lib.store.report_listing()
+    regions = {r for row in reports for r in [*row["studied_regions"], row["target_region"]] if r}
+    return {"region": sorted(regions), "theme": sorted({t["label"] for t in lib.store.themes()}),
+            "type": sorted({row["report_type"] for row in reports if row["report_type"]})}
 
 
 def _hit_rows(hits, query: str) -> list[dict]:
