@@ -209,3 +209,12 @@ def test_a_chinese_report_renders_and_highlights(browser, base_url, analyses):
     browser.get(f"{base_url}/search?q=%E5%BB%BA%E8%AE%BE")  # 建设
     assert browser.find_elements(By.CSS_SELECTOR, ".hits mark")
     assert_no_script_errors(browser)
+
+
+def test_a_stage_on_the_timeline_selects_its_span(browser, base_url):
+    hostile = hostile_analysis()
+    open_report(browser, base_url, hostile.report.id)
+    browser.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="stages"]').click()
+    browser.find_element(By.CSS_SELECTOR, 'svg.timeline a[href="#stage-S1"] rect').click()
+    WebDriverWait(browser, 5).until(lambda d: d.execute_script("return window.reportlens.selected()") == "stage-S1")
+    assert browser.execute_script(SELECTED_TEXT) == span_text(hostile, hostile.stages[0])

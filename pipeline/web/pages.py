@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from ..records import Analysis
 from .app import Library, render
+from .charts import stage_timeline
 from .marks import KIND_WORDS, analysis_marks, item_key, marked_text
 
 # Report ids are hex digests; item keys a kind word and an id of letters, digits and dots. Anything else
@@ -99,7 +100,6 @@ def report_view(analysis: Analysis) -> dict:
             key = item_key(kind, item.id)
             items[key] = {"kind": word, "id": item.id, "label": _short(item.text), "start": item.span[0],
                           "end": item.span[1]}
-    marked = {m.key for m in marks}
     order = [m.key for m in marks]
     finding_ids = {f.id for f in analysis.findings}
     practice_ids = {p.id for p in analysis.practices}
@@ -119,13 +119,11 @@ def report_view(analysis: Analysis) -> dict:
         for ref in rec.supports:
             if support_key(ref):
                 built_on.setdefault(support_key(ref), []).append(item_key("recommendations", rec.id))
-    from .charts import stage_timeline
-
     stages = [{"label": s.label, "start": s.start_year, "end": s.end_year, "key": item_key("stages", s.id),
                "item": s} for s in analysis.stages]
     return {
         "analysis": analysis, "report": r, "text_html": marked_text(r.text, marks), "items": items,
-        "order": order, "marked": marked, "practice_tree": practice_tree(analysis),
+        "order": order, "practice_tree": practice_tree(analysis),
         "figures": [(item_key("figures", f.id), f) for f in analysis.figures],
         "stages": stages, "stage_svg": stage_timeline([(s["label"], s["start"], s["end"], "#" + s["key"])
                                                        for s in stages], r.year),

@@ -132,6 +132,12 @@
     else if (event.key === "Escape") { clear(); document.getElementById("which").hidden = true; }
   });
 
+  // A link to "#stage-S1" (the stages timeline) or a hand-edited fragment selects that item.
+  window.addEventListener("hashchange", function () {
+    var key = decodeURIComponent(location.hash.replace(/^#/, ""));
+    if (data.items[key]) { select(key); }
+  });
+
   var wanted = data.selected || decodeURIComponent(location.hash.replace(/^#/, ""));
   if (wanted && data.items[wanted]) { select(wanted, {history: !!location.hash}); }
   window.reportlens = {select: select, selected: function () { return current; }};
