@@ -390,11 +390,11 @@ def serve(
 
     if not db.exists():
         raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
-    from .web import serve as serve_web  # the web stack loads only for this command
+    from .web import ServeError, serve as serve_web  # the web stack loads only for this command
 
     try:
         serve_web(db, host=host, port=port)
-    except StoreError as exc:
+    except (StoreError, ServeError) as exc:
         raise _fail(str(exc))
 
 

@@ -353,3 +353,18 @@ def test_a_loopback_server_refuses_other_host_names(serve_db):
         assert c.get("/reports").status_code == 200
         assert c.get("/reports", headers={"host": "localhost:8000"}).status_code == 200
         assert c.get("/reports", headers={"host": "attacker.example:8000"}).status_code == 400
+
+
+def test_serve_on_a_taken_port_fails_with_one_line(serve_db):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--db", str(serve_db), "--port", str(port)])
+    assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.output

@@ -4,6 +4,6 @@
 search, themes, figures and export, ``marks`` the marked-up report text and snippets, ``charts`` the
 inline SVG. Starlette, Jinja2 and uvicorn are imported only here, never by the CLI's module.
 """
-from .app import create_app, serve
+from .app import ServeError, create_app, serve
 
-__all__ = ["create_app", "serve"]
+__all__ = ["ServeError", "create_app", "serve"]

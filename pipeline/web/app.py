@@ -9,10 +9,11 @@ here. The store is opened read-only; a commit by a running `reportlens run` is s
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -162,11 +163,11 @@ class SecurityHeaders:
 
 
 def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool = False,
-               allowed_hosts: Optional[list[str]] = None) -> Starlette:
+               allowed_hosts: Optional[list[str]] = None, on_ready: Optional[Callable[[], None]] = None) -> Starlette:
     """The web app over the store at ``db`` (read-only). ``embedder`` replaces the query encoder (tests);
-    ``warm`` loads the encoder and the search index at start-up; ``allowed_hosts`` (Host header names)
-    refuses requests for any other name, so a web page cannot reach a loopback server through a DNS name
-    it controls (DNS rebinding)."""
+    ``warm`` loads the encoder and the search index at start-up, after which ``on_ready`` is called;
+    ``allowed_hosts`` (Host header names) refuses requests for any other name, so a web page cannot
+    reach a loopback server through a DNS name it controls (DNS rebinding)."""
 
     from . import browse, pages
 
@@ -176,6 +177,8 @@ def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool
     async def lifespan(app: Starlette):
         if warm:
             await run_in_threadpool(library.warm)
+        if on_ready is not None:
+            on_ready()
         yield
         library.close()
 
@@ -207,16 +210,36 @@ def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool
     return app
 
 
+class ServeError(Exception):
+    """The server cannot start (the address is taken or not ours); the message says which and why."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, so that a taken port is an error before anything is printed."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+    return sock
+
+
 def serve(db: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the app with uvicorn until interrupted, after printing its URL on stderr."""
+    """Run the app with uvicorn until interrupted; its URL goes to stderr once it answers."""
     import uvicorn
 
-    loopback = host in LOOPBACK_NAMES
-    app = create_app(db, warm=True, allowed_hosts=list(LOOPBACK_NAMES) if loopback else None)
     Store.open_readonly(db).close()  # fail now, with the store's own message, rather than on the first page
+    sock = listening_socket(host, port)
+    loopback = host in LOOPBACK_NAMES
     shown = f"[{host}]" if ":" in host else host
-    print(f"reportlens: serving {db} at http://{shown}:{port}/ (read-only; Ctrl+C to stop)", file=sys.stderr)
-    if not loopback:
-        print(f"reportlens: {host} is not loopback: anyone who can reach this port can read the store",
-              file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+    def ready() -> None:
+        print(f"reportlens: serving {db} at http://{shown}:{port}/ (read-only; Ctrl+C to stop)", file=sys.stderr)
+        if not loopback:
+            print(f"reportlens: {host} is not loopback: anyone who can reach this port can read the store",
+                  file=sys.stderr)
+
+    app = create_app(db, warm=True, allowed_hosts=list(LOOPBACK_NAMES) if loopback else None, on_ready=ready)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
