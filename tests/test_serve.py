@@ -368,3 +368,27 @@ def test_serve_on_a_taken_port_fails_with_one_line(serve_db):
         port = taken.getsockname()[1]
         result = CliRunner().invoke(app, ["serve", "--db", str(serve_db), "--port", str(port)])
     assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_figures_of_one_measure_in_several_reports_are_plotted_over_the_years(tmp_path):
+    from pipeline.web.browse import measure_series
+
+    figure = {"id": "F1", "measures": "国内生产总值", "kind": "money", "unit": "CNY", "value": 1.0, "year": 2002}
+    rows = [("a", "A", 2003, figure), ("b", "B", 2008, {**figure, "value": 2.0, "year": 2007}),
+            ("b", "B", 2008, {**figure, "id": "F2", "measures": "years", "unit": "years", "kind": "duration"}),
+            ("c", "C", 2009, {**figure, "id": "F3", "measures": "days", "unit": "days", "kind": "count"})]
+    series = measure_series(rows)
+    assert [(s["measure"], [p[:2] for p in s["points"]]) for s in series] == [("国内生产总值", [(2002, 1.0), (2007, 2.0)])]
+
+    db = tmp_path / "plots.db"
+    with Store(db) as store:
+        first = hostile_analysis()
+        second = first.model_copy(deep=True)
+        second.report.id, second.report.title = "feedface" * 2, "Second report"
+        second.figures[0].year, second.figures[0].value = 2022, 15.0
+        store.save(first, "v")
+        store.save(second, "v")
+    with TestClient(create_app(db, embedder=BagOfWordsEmbedder()), raise_server_exceptions=False) as c:
+        page = c.get("/figures").text
+    assert "pilot sites growth" in page and page.count("<circle") == 2
+    assert "/reports/feedfacefeedface/items/figure-F1" in page
