@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Optional
+from typing import Iterator, Optional
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from ..nlp import CHINESE
 from .app import render
@@ -211,12 +211,21 @@ def _all_analyses(lib, build):
         return build(store.iter_analyses())
 
 
-async def export_jsonl(request: Request) -> Response:
+def _json_lines(db) -> Iterator[bytes]:
+    """Every stored analysis as a JSON line, read one report at a time (Starlette runs this iterator in
+    worker threads, one step at a time: the store is its own)."""
     from ..export import to_json_line
+    from ..store import Store
 
+    with Store.open_readonly(db) as store:
+        for analysis in store.iter_analyses():
+            yield to_json_line(analysis).encode("utf-8")
+
+
+async def export_jsonl(request: Request) -> Response:
     lib = library(request)
-    text = await run_in_threadpool(_all_analyses, lib, lambda analyses: "".join(map(to_json_line, analyses)))
-    return _download(text, "reports.jsonl", "application/x-ndjson")
+    return StreamingResponse(_json_lines(lib.db), media_type="application/x-ndjson; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="reports.jsonl"'})
 
 
 async def export_csv(request: Request) -> Response:
