@@ -504,8 +504,9 @@ class Store:
         """
         self = cls.__new__(cls)
         self.path = Path(path)
-        if not self.path.is_file():
-            raise StoreError(f"{self.path}: no store here; create one with `reportlens run PATH --db {self.path}`")
+        no_store = StoreError(f"{self.path}: no store here; create one with `reportlens run PATH --db {self.path}`")
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            raise no_store
         try:
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
                                    timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
@@ -515,6 +516,9 @@ class Store:
             version = self.schema_version
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        if version == 0:
+            conn.close()
+            raise no_store
         if version != len(MIGRATIONS):
             conn.close()
             raise StoreError(f"{self.path}: store schema version {version}, this reportlens reads "

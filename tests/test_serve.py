@@ -392,3 +392,11 @@ def test_figures_of_one_measure_in_several_reports_are_plotted_over_the_years(tm
         page = c.get("/figures").text
     assert "pilot sites growth" in page and page.count("<circle") == 2
     assert "/reports/feedfacefeedface/items/figure-F1" in page
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all" * 100])
+def test_an_empty_or_foreign_file_is_no_store(tmp_path, content):
+    path = tmp_path / "x.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="no store here|not a reportlens store"):
+        Store.open_readonly(path)
