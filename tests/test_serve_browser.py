@@ -40,6 +40,9 @@ KINDS = (("figures", "figure"), ("stages", "stage"), ("practices", "practice"), 
 TABS = {"practice": "practices", "figure": "figures", "stage": "stages", "finding": "statements",
         "recommendation": "statements"}
 SELECTED_TEXT = "return Array.from(document.querySelectorAll('#report-text .sel')).map(e => e.textContent).join('')"
+IN_VIEW = """const el = document.querySelector('#report-text .sel'); if (!el) return false;
+const a = el.getBoundingClientRect(), b = document.querySelector('.text-col').getBoundingClientRect();
+return a.top >= b.top && a.bottom <= b.bottom;"""
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +104,12 @@ def click_item(browser, key):
     link.click()
 
 
+def assert_scrolled_into_view(browser):
+    """The start of the highlighted span ends up inside the text column (also for paragraphs that the
+    browser had not laid out yet)."""
+    WebDriverWait(browser, 5).until(lambda d: d.execute_script(IN_VIEW))
+
+
 def assert_no_script_errors(browser):
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
     assert not errors, errors
@@ -132,6 +141,7 @@ def test_twenty_random_items_each_highlight_exactly_their_span(browser, base_url
         click_item(browser, key)
         assert browser.execute_script("return window.reportlens.selected()") == key
         assert browser.execute_script(SELECTED_TEXT) == span_text(analysis, items_of(analysis)[key]), key
+        assert_scrolled_into_view(browser)
     assert_no_script_errors(browser)
 
 
@@ -179,6 +189,7 @@ def test_stable_item_urls_open_with_the_item_highlighted(browser, base_url, anal
         browser.get(base_url + url)
         WebDriverWait(browser, 10).until(lambda d: d.execute_script("return !!window.reportlens"))
         assert browser.execute_script(SELECTED_TEXT) == span_text(analysis, practice)
+        assert_scrolled_into_view(browser)
 
 
 def test_search_and_follow_a_hit(browser, base_url, analyses):

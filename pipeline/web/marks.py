@@ -23,6 +23,7 @@ KIND_WORDS = {"figures": "figure", "stages": "stage", "practices": "practice", "
               "recommendations": "recommendation"}
 WORD_KINDS = {word: kind for kind, word in KIND_WORDS.items()}
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,10 @@ def analysis_marks(analysis: Analysis) -> list[Mark]:
     return marks
 
 
-def segments(size: int, marks: Sequence[Mark]) -> list[tuple[int, int, tuple[Mark, ...]]]:
+def segments(size: int, marks: Sequence[Mark], cuts: Iterable[int] = ()) -> list[tuple[int, int, tuple[Mark, ...]]]:
     """``(start, end, covering marks)`` for consecutive pieces of a text of ``size`` characters, cut at
-    every mark boundary; the marks of a piece are outer (earlier, longer) ones first."""
-    bounds = sorted({0, size, *(m.start for m in marks), *(m.end for m in marks)})
+    every mark boundary (and at ``cuts``); the marks of a piece are outer (earlier, longer) ones first."""
+    bounds = sorted({0, size, *(m.start for m in marks), *(m.end for m in marks), *(c for c in cuts if 0 < c < size)})
     starting: dict[int, list[Mark]] = {}
     for mark in sorted(marks, key=lambda m: (m.start, -m.end, m.key)):
         starting.setdefault(mark.start, []).append(mark)
@@ -68,10 +69,23 @@ def segments(size: int, marks: Sequence[Mark]) -> list[tuple[int, int, tuple[Mar
     return pieces
 
 
+def paragraph_starts(text: str) -> list[int]:
+    """Where each paragraph after the first begins (after a blank line)."""
+    return [m.end() for m in _BLANK_LINES.finditer(text)]
+
+
 def marked_text(text: str, marks: Sequence[Mark]) -> Markup:
-    """The text as escaped HTML, each marked piece a ``<span class="m k-KIND…" data-items="KEY…">``."""
-    out: list[str] = []
-    for left, right, covering in segments(len(text), marks):
+    """The text as escaped HTML, each marked piece a ``<span class="m k-KIND…" data-items="KEY…">``, each
+    paragraph a ``<div class="para">`` (so the browser can skip laying out the paragraphs off screen; the
+    text's blank lines stay in it, and its text content is exactly ``text``)."""
+    starts = paragraph_starts(text)
+    out: list[str] = ['<div class="para">']
+    next_start = iter(starts + [len(text) + 1])
+    boundary = next(next_start)
+    for left, right, covering in segments(len(text), marks, starts):
+        if left == boundary:
+            out.append('</div><div class="para">')
+            boundary = next(next_start)
         piece = str(escape(text[left:right]))
         if not covering:
             out.append(piece)
@@ -80,6 +94,7 @@ def marked_text(text: str, marks: Sequence[Mark]) -> Markup:
         extra = " multi" if len(covering) > 1 else ""
         keys = " ".join(m.key for m in covering)
         out.append(f'<span class="m {kinds}{extra}" data-items="{escape(keys)}">{piece}</span>')
+    out.append("</div>")
     return Markup("".join(out))
 
 

@@ -42,7 +42,7 @@
     current = key;
     var segs = segmentsOf[key] || [];
     segs.forEach(function (el, i) { el.classList.add("sel"); if (i === 0) { el.classList.add("sel-first"); } });
-    if (segs.length && options.scroll !== false) { segs[0].scrollIntoView({block: "center"}); }
+    if (segs.length && options.scroll !== false) { reveal(segs[0]); }
     var box = document.getElementById("selection");
     box.hidden = false;
     document.getElementById("sel-kind").textContent = item.kind;
@@ -59,6 +59,25 @@
     var entry = document.getElementById("entry-" + key);
     if (entry) { entry.classList.add("current"); revealInPanel(entry); }
     if (options.history !== false) { history.replaceState(null, "", itemUrl(key)); }
+  }
+
+  // Scroll the text to a segment. Paragraphs off screen are laid out only when near the view (CSS
+  // content-visibility), so the first scroll lands on estimated heights: scroll again, frame by frame,
+  // until the segment stays in view.
+  function reveal(el) {
+    var column = text.closest(".text-col") || document.documentElement;
+    var tries = 0;
+    el.scrollIntoView({block: "center"});
+    (function settle() {
+      requestAnimationFrame(function () {
+        var at = el.getBoundingClientRect();
+        var box = column.getBoundingClientRect();
+        if ((at.top < box.top || at.bottom > box.bottom) && tries++ < 10) {
+          el.scrollIntoView({block: "center"});
+          settle();
+        }
+      });
+    })();
   }
 
   // Scroll the side panel (not the page) so that an entry shows below the panel's sticky head.
