@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..store import Store, StoreError
+from .charts import format_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..embed import Embedder
@@ -104,11 +105,10 @@ def _one_blas_thread() -> None:
 
 
 def template_environment() -> Environment:
+    """Jinja2 templates of ``templates/``, every value autoescaped (report text is untrusted)."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    from . import charts
-
-    env.filters["number"] = charts.format_number
+    env.filters["number"] = format_number
     return env
 
 
