@@ -101,7 +101,7 @@ class FigureRecognizer:
         span._.figure_change = cand.change
         span._.figure_reference = cand.reference
         span._.figure_base = cand.base
-        year = year_for(span.start_char, span.end_char, mentions, cand.reference)
+        year = year_for(span.start_char, span.end_char, mentions, cand.reference, span.doc.text)
         if year is not None:
             span._.figure_year = year.year
             span._.figure_date = year.phrase

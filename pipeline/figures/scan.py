@@ -94,7 +94,9 @@ def english_patterns() -> dict[str, re.Pattern]:
         "word": re.compile(r"[A-Za-z][A-Za-z'’\-]*|\S"),
         "year": re.compile(r"(?<![\w$£€.,/-])(1[89]\d\d|20\d\d)(?![\w%]|,\d|\.\d)"),
         "frame": re.compile(
-            rf"(?:^|(?<=[\s(,]))(?P<frame>{frames})\s+(?:the\s+)?(?:(?:{months})\.?\s+(?:\d{{1,2}},?\s+)?)?$",
+            # "fiscal year (FY) 2027": an abbreviation in brackets between frame and year
+            rf"(?:^|(?<=[\s(,]))(?P<frame>{frames})\s+(?:\([A-Z]{{2,4}}\)\s+)?(?:the\s+)?"
+            rf"(?:(?:{months})\.?\s+(?:\d{{1,2}},?\s+)?)?$",
             re.IGNORECASE),
         "reference_year": re.compile(
             rf"(?:%|percent|per\s+cent|points|{up}|{down})\s*,?\s+(?:from|over|compared\s+(?:with|to)|than(?:\s+in)?|"
