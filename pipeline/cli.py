@@ -379,6 +379,25 @@ def doctor(db: Path = DbOption) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    db: Path = DbOption,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback: only this machine)."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Browse, verify and search the store in a local web page (read-only); prints its URL."""
+    from .store import StoreError
+
+    if not db.exists():
+        raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
+    from .web import ServeError, serve as serve_web  # the web stack loads only for this command
+
+    try:
+        serve_web(db, host=host, port=port)
+    except (StoreError, ServeError) as exc:
+        raise _fail(str(exc))
+
+
 def _load_report(db: Path, report_id: str):
     store = _open_store(db)
     try:

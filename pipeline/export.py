@@ -112,3 +112,12 @@ def write_csv_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:
     write_atomic(figures, _csv((row for a in analyses for row in _figure_rows(a)), FIGURE_COLUMNS))
     write_atomic(practices, _csv((row for a in analyses for row in _practice_rows(a)), PRACTICE_COLUMNS))
     return [figures, practices]
+
+
+CSV_TABLES = {"figures": (_figure_rows, FIGURE_COLUMNS), "practices": (_practice_rows, PRACTICE_COLUMNS)}
+
+
+def csv_text(analyses: Iterable[Analysis], table: str) -> str:
+    """One CSV table (``figures`` or ``practices``) of every analysis as text, as ``write_csv_files`` writes it."""
+    rows, columns = CSV_TABLES[table]
+    return _csv((row for a in analyses for row in rows(a)), columns)

@@ -493,6 +493,66 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    # reads for the web app ---------------------------------------------------------------------
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> "Store":
+        """Open an existing store for reading only (``reportlens serve``): no migration, no journal switch.
+
+        The connection may be used from another thread than the one that opened it (an ASGI server
+        starts it in one and serves from another); the caller uses it from one thread at a time. In WAL
+        mode it reads the last committed state while ``reportlens run`` writes.
+        """
+        self = cls.__new__(cls)
+        self.path = Path(path)
+        no_store = StoreError(f"{self.path}: no store here; create one with `reportlens run PATH --db {self.path}`")
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            raise no_store
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn = conn
+            version = self.schema_version
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        if version == 0:
+            conn.close()
+            raise no_store
+        if version != len(MIGRATIONS):
+            conn.close()
+            raise StoreError(f"{self.path}: store schema version {version}, this reportlens reads "
+                             f"{len(MIGRATIONS)}; open it once with `reportlens list --db {self.path}`")
+        return self
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (so cached reads can be refreshed)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def report_listing(self) -> list[dict]:
+        """Every report with its title, type, language, year, regions and counts of items, by title."""
+        counts: dict[str, dict[str, int]] = {}
+        for row in self.conn.execute("SELECT report_id, kind, COUNT(*) FROM items GROUP BY report_id, kind"):
+            counts.setdefault(row[0], {})[row[1]] = row[2]
+        return [{"id": row[0], "title": row[1], "source": row[2], "language": row[3], "report_type": row[4],
+                 "year": row[5], "studied_regions": json.loads(row[6]), "target_region": row[7],
+                 "counts": {k: counts.get(row[0], {}).get(k, 0) for k in ITEM_KINDS}}
+                for row in self.conn.execute(
+                    """SELECT id, title, source, language, report_type, year, studied_regions, target_region
+                       FROM reports ORDER BY title, id""")]
+
+    def theme_report_counts(self) -> list[tuple[str, str, int]]:
+        """(theme id, report id, number of the report's practices in the theme) for every non-empty pair."""
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(
+            """SELECT theme_id, report_id, COUNT(*) FROM practice_themes
+               GROUP BY theme_id, report_id ORDER BY theme_id, report_id""")]
+
+    def items_of_kind(self, kind: str) -> list[tuple[str, str, Optional[int], dict]]:
+        """(report id, report title, report year, item record as a dict) of every item of one kind."""
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in self.conn.execute(
+            """SELECT i.report_id, r.title, r.year, i.data FROM items i JOIN reports r ON r.id = i.report_id
+               WHERE i.kind = ? ORDER BY r.title, i.report_id, i.ord""", (kind,))]
+
 
 def item_columns(analysis: Analysis) -> Iterator[tuple[str, int, object, str, str]]:
     """(kind, order, item, text, detail) of every extracted item, as the ``items`` table holds them.
