@@ -39,7 +39,9 @@ def _stderr():
 
 
 def _fail(message: str, code: int = 1) -> "typer.Exit":
-    _stderr().print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    _stderr().print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -214,28 +216,34 @@ def export(
     fmt: str = typer.Option("json", "--format", "-f", help="json: one file per report; jsonl; csv."),
 ) -> None:
     """Export every stored report: the full JSON contract, JSON Lines, or figures/practices CSV."""
-    from .export import to_json_line, write_atomic, write_csv_files, write_json_files, write_jsonl
+    from .export import (ExportError, check_out_path, to_json_line, write_atomic, write_csv_files,
+                         write_json_files, write_jsonl)
 
     if fmt not in ("json", "jsonl", "csv"):
         raise typer.BadParameter("use json, jsonl or csv", param_hint="--format")
     if fmt in ("json", "csv") and out is None:
         raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
-    store = _open_store(db)
     try:
-        analyses = store.iter_analyses()
-        if fmt == "json":
-            written = write_json_files(analyses, out)
-            _stderr().print(f"wrote {len(written)} reports to {out}")
-        elif fmt == "csv":
-            written = write_csv_files(analyses, out)
-            _stderr().print(f"wrote {', '.join(str(p) for p in written)}")
-        elif out is None:
-            write_jsonl(analyses, sys.stdout)
-        else:
-            write_atomic(out, "".join(to_json_line(a) for a in analyses))
-            _stderr().print(f"wrote {out}")
-    finally:
-        store.close()
+        if out is not None:
+            check_out_path(out, "file" if fmt == "jsonl" else "folder")
+        store = _open_store(db)
+        try:
+            analyses = store.iter_analyses()
+            if fmt == "json":
+                written = write_json_files(analyses, out)
+                _stderr().print(f"wrote {len(written)} reports to {out}", soft_wrap=True)
+            elif fmt == "csv":
+                written = write_csv_files(analyses, out)
+                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+            elif out is None:
+                write_jsonl(analyses, sys.stdout)
+            else:
+                write_atomic(out, "".join(to_json_line(a) for a in analyses))
+                _stderr().print(f"wrote {out}", soft_wrap=True)
+        finally:
+            store.close()
+    except ExportError as exc:
+        raise _fail(str(exc))
 
 
 @app.command()

@@ -15,6 +15,11 @@ from typing import IO, Iterable, Iterator
 
 from .records import Analysis
 
+
+class ExportError(Exception):
+    """An export cannot be written where it was asked to go; the message names the path and the reason."""
+
+
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "report.schema.json"
 
 FIGURE_COLUMNS = ["report_id", "report_title", "id", "value", "kind", "unit", "qualifier", "low", "high",
@@ -43,19 +48,52 @@ def to_json_line(analysis: Analysis) -> str:
     return json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def write_atomic(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def check_out_path(path: Path, writes: str) -> None:
+    """Raise ``ExportError`` unless ``path`` can take an export that ``writes`` a "folder" or a "file":
+    its parent folder must exist (the folder itself is created), and it must not be the other kind."""
+    if writes == "folder" and path.exists() and not path.is_dir():
+        raise ExportError(f"{path}: is a file; this format writes a folder of files (give a folder)")
+    if writes == "file" and path.is_dir():
+        raise ExportError(f"{path}: is a folder; this format writes one file (give a file name)")
+    parent = path.parent
+    if not parent.is_dir():
+        reason = "is a file" if parent.exists() else "no such folder"
+        raise ExportError(f"{path}: cannot write there: {parent} {reason}")
+
+
+def _file_mode() -> int:
+    """The mode a new file gets under the current umask (what ``open`` would give it)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never half.
+
+    The file gets the umask's mode, as a plain write would (``mkstemp`` alone makes it 0600, which
+    colleagues on a shared drive cannot read). ``OSError`` becomes ``ExportError`` naming the path.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        os.fchmod(fd, _file_mode())
+        binary = isinstance(data, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) \
+                as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            reason = "is a folder" if isinstance(exc, IsADirectoryError) else exc.strerror or str(exc)
+            raise ExportError(f"{path}: cannot write ({reason})") from None
         raise
 
 

@@ -113,3 +113,31 @@ def test_run_then_show(tmp_path):
     second = runner.invoke(app, ["run", str(MODEL_REPORT), "--db", str(db), "--workers", "1"])
     assert second.exit_code == 0
     assert "unchanged" in second.output
+
+
+def _small_store(path):
+    """A store of two small reports, written without the NLP stages."""
+    from pipeline.store import Store
+
+    from .test_export import sample
+
+    with Store(path) as store:
+        store.save(sample("abc123"), "v1")
+        store.save(sample("abd456"), "v1")
+    return path
+
+
+@pytest.mark.parametrize("fmt, make, reason", [
+    ("jsonl", lambda p: p / "missing" / "deeper" / "all.jsonl", "no such folder"),
+    ("json", lambda p: (p / "afile").write_text("x") and p / "afile", "is a file"),
+    ("csv", lambda p: (p / "afile").write_text("x") and p / "afile", "is a file"),
+    ("jsonl", lambda p: (p / "adir").mkdir() or p / "adir", "is a folder"),
+])
+def test_export_to_a_bad_out_path_is_one_line(tmp_path, fmt, make, reason):
+    db = _small_store(tmp_path / "s.db")
+    out = make(tmp_path)
+    result = runner.invoke(app, ["export", "--db", str(db), "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(out) in lines[0] and reason in lines[0], result.output

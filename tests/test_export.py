@@ -3,6 +3,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 
 import jsonschema
 import pytest
@@ -74,3 +76,15 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
         write_atomic(target, Boom())  # fails while writing the temporary file
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_exported_files_keep_the_umask_mode(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        written = write_json_files([sample("a")], tmp_path / "json") + write_csv_files([sample()], tmp_path / "csv")
+        write_atomic(tmp_path / "all.jsonl", "{}\n")
+        written.append(tmp_path / "all.jsonl")
+    finally:
+        os.umask(previous)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {mode}
