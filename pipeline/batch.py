@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 import traceback
 from contextlib import ExitStack, contextmanager
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -57,6 +59,8 @@ class _Work:
     error: Optional[str] = None
     seconds: float = 0.0
     embeddings: Optional[tuple[str, dict]] = None  # (model, vectors by text key) of the analysis's items
+    timed_out: bool = False  # the worker gave up on this file: its process may hold half-done state
+    retry: bool = False  # a worker that timed out before declined this file: give it to a fresh worker
 
 
 # Longest a single file may take before it is given up (reported as failed; the batch goes on).
@@ -91,17 +95,67 @@ def time_limit(seconds: Optional[float]) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextmanager
+def untimed() -> Iterator[None]:
+    """Stop the clock of an enclosing ``time_limit`` for the duration of the block, then restart it with
+    the time that was left (model loading is the process's cost, not the file's)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    remaining = signal.setitimer(signal.ITIMER_REAL, 0)[0]
+    try:
+        yield
+    finally:
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
+_WARM_UP_TEXT = """Warm-up report
+
+I. Main practices
+
+First, the county built 12 demonstration sites in 2001, up 5% from 2000. We recommend that it train cadres.
+"""
+_warmed_up: set[str] = set()  # names of the embedders this process has warmed up with
+
+
+def warm_up(embedder) -> None:
+    """Load the models and everything the stages import lazily, once per process, by analyzing a tiny
+    report: a time limit must not fire inside an import (an interrupted ``import torch`` cannot be
+    retried in that process: "Only a single TORCH_LIBRARY can be used ...")."""
+    if embedder.name in _warmed_up:
+        return
+    from .extract import analyze_report
+    from .ingest import ingest_text
+
+    analyze_report(ingest_text(_WARM_UP_TEXT, source="<warm-up>"), embedder=embedder)
+    embedder.embed(["warm up"])
+    _warmed_up.add(embedder.name)
+
+
+# Set in a worker process once a file timed out in it: an interrupted stage may have left module state
+# half-built, so that process takes no more files (the parent replaces it).
+_timed_out_here = False
+
+
 def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str,
-                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT) -> _Work:
+                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT, in_worker: bool = False) -> _Work:
     """Ingest one file and, unless the store already holds this content at this version, analyze it,
-    within ``time_limit_s`` seconds."""
+    within ``time_limit_s`` seconds (loading the models does not count)."""
+    global _timed_out_here
+    if _timed_out_here:
+        return _Work(path, retry=True)
     started = time.perf_counter()
     try:
         with time_limit(time_limit_s):
             return _process_file(path, db_path, analyze, version, started)
     except FileTimeout:
+        _timed_out_here = in_worker
         return _Work(path, error=f"gave up after {time_limit_s:g} s (raise the limit with --time-limit)",
-                     seconds=time.perf_counter() - started)
+                     seconds=time.perf_counter() - started, timed_out=True)
 
 
 def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float) -> _Work:
@@ -125,6 +179,8 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
             from .vectors import analysis_embeddings
 
             embedder = default_embedder()
+            with untimed():
+                warm_up(embedder)
             analysis = analyze_report(report, embedder=embedder)
             # Encode the items for search here, on this worker's core, rather than all at once after the
             # batch; texts the store already has vectors for are not encoded again.
@@ -231,31 +287,46 @@ def _init_worker(workers: int) -> None:
 
 def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
          time_limit_s: Optional[float]) -> Iterator[_Work]:
-    """Process files in this process, or in ``workers`` processes, yielding results as they finish."""
+    """Process files in this process, or in ``workers`` processes, yielding results as they finish.
+
+    A worker that gave up on a file is not trusted with another: the pool stops taking files, lets the
+    files in flight finish (those the timed-out worker declines come back for a retry), and a fresh
+    pool takes the rest.
+    """
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
             yield process_file(path, db, analyze, version, time_limit_s)
         return
-    # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_init_worker, initargs=(workers,)) as pool:
-        # Keep only a few files in flight per worker, so memory stays flat however large the batch.
-        pending = {}
-        queue = iter(paths)
-        for path in queue:
-            pending[pool.submit(process_file, path, db, analyze, version, time_limit_s)] = path
-            if len(pending) >= 2 * workers:
-                break
-        from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                path = pending.pop(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # a worker died (e.g. killed by the OOM killer)
-                    yield _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending[pool.submit(process_file, nxt, db, analyze, version, time_limit_s)] = nxt
+    queue: deque[Path] = deque(paths)
+    while queue:
+        # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                 initializer=_init_worker, initargs=(workers,)) as pool:
+            pending: dict = {}
+            replace = False
+
+            def submit() -> None:
+                # Keep only a few files in flight per worker, so memory stays flat however large the batch.
+                while queue and not replace and len(pending) < 2 * workers:
+                    path = queue.popleft()
+                    pending[pool.submit(process_file, path, db, analyze, version, time_limit_s, True)] = path
+
+            submit()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: str(pending[f])):
+                    path = pending.pop(future)
+                    try:
+                        work = future.result()
+                    except Exception as exc:  # a worker died (e.g. killed by the OOM killer)
+                        work = _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
+                        # a dead worker breaks its pool: the files left go to a fresh one
+                        replace = replace or isinstance(exc, BrokenProcessPool)
+                    if work.retry:
+                        queue.appendleft(path)
+                        continue
+                    replace = replace or work.timed_out
+                    yield work
+                submit()
