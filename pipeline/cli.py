@@ -272,7 +272,7 @@ def themes(
     from .corpus import index_and_theme, refresh_themes, theme_listing
     from .extract import CODEBOOK_PATH
 
-    store = _open_store(db)
+    store = _open_store(db, write=True)
     try:
         if rebuild or n_themes is not None:
             refresh_themes(store, rebuild=True, n_themes=n_themes, codebook_path=CODEBOOK_PATH)
@@ -397,13 +397,15 @@ def _load_report(db: Path, report_id: str):
         store.close()
 
 
-def _open_store(db: Path):
+def _open_store(db: Path, write: bool = False):
+    """The store at ``db`` for a command; a missing, empty or foreign file is an error, never a new store.
+    Commands that only read open it read-only."""
     from .store import Store, StoreError
 
-    if not db.exists():
-        raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
     try:
-        return Store(db)
+        if write:
+            Store(db, readonly=True).close()  # is there a store at all? (creating one is `run`'s job)
+        return Store(db, readonly=not write)
     except StoreError as exc:
         raise _fail(str(exc))
 

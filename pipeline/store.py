@@ -157,10 +157,18 @@ class ReportSummary:
 
 
 class Store:
-    """A reportlens store on disk. Use as a context manager, or call ``close()``."""
+    """A reportlens store on disk. Use as a context manager, or call ``close()``.
 
-    def __init__(self, path: str | Path = DEFAULT_DB):
+    ``readonly=True`` (the commands that only read) opens an existing store without writing to it: a
+    missing, empty or foreign file is a ``StoreError`` saying there is no store, never turned into a new
+    one. A store of an older schema is still migrated (that needs a write, once).
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_DB, readonly: bool = False):
         self.path = Path(path)
+        self.readonly = False
+        if readonly and self._open_readonly():
+            return
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         delay = 0.05
         while True:
@@ -179,6 +187,40 @@ class Store:
                 raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
             except OSError as exc:
                 raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+
+    def _open_readonly(self) -> bool:
+        """Open ``self.conn`` read-only; False when the schema is older and the store needs migrating."""
+        no_store = StoreError(f"{self.path}: no store here; create one with `reportlens run PATH --db {self.path}`")
+        try:
+            if not self.path.is_file() or self.path.stat().st_size == 0:
+                raise no_store
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        if version == 0 and "reports" not in tables:
+            conn.close()
+            raise no_store
+        if version > len(MIGRATIONS):
+            conn.close()
+            raise StoreError(f"{self.path}: store schema version {version} is newer than this reportlens "
+                             f"({len(MIGRATIONS)}); upgrade reportlens")
+        if version < len(MIGRATIONS):
+            conn.close()
+            return False
+        self.conn = conn
+        self.readonly = True
+        return True
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)

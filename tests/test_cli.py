@@ -141,3 +141,26 @@ def test_export_to_a_bad_out_path_is_one_line(tmp_path, fmt, make, reason):
     assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and str(out) in lines[0] and reason in lines[0], result.output
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "abc"], ["search", "sites"], ["summarize", "abc"],
+                                     ["similar", "abc:P1"], ["export", "--format", "jsonl"], ["themes"]])
+@pytest.mark.parametrize("content", [None, b""])
+def test_read_commands_on_a_missing_or_empty_db_say_there_is_no_store(tmp_path, command, content):
+    db = tmp_path / "none.db"
+    if content is not None:
+        db.write_bytes(content)
+    result = runner.invoke(app, [*command, "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    assert "no store here" in result.output and "Traceback" not in result.output
+    assert (db.read_bytes() == content) if content is not None else not db.exists()
+    assert not (tmp_path / "none.db-wal").exists()
+
+
+def test_read_commands_leave_the_store_file_untouched(tmp_path):
+    db = _small_store(tmp_path / "s.db")
+    before = db.read_bytes()
+    for command in (["list"], ["show", "abc"], ["export", "--format", "jsonl"]):
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        assert result.exit_code == 0, (command, result.output)
+    assert db.read_bytes() == before
