@@ -20,7 +20,8 @@ from typing import Callable, Iterable, Iterator, Literal, Optional
 
 from .records import Analysis
 
-Status = Literal["new", "updated", "unchanged", "failed"]
+Status = Literal["new", "updated", "unchanged", "duplicate", "failed"]
+STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged", "duplicate", "failed")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class FileOutcome:
     error: Optional[str] = None
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    duplicate_of: Optional[str] = None  # the file that already holds this content ("duplicate")
 
 
 @dataclass
@@ -207,6 +209,8 @@ def run(
     time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT,
     on_start: Optional[Callable[[int], None]] = None,
     on_outcome: Optional[Callable[[FileOutcome], None]] = None,
+    on_file: Optional[Callable[[Path], None]] = None,
+    on_step: Optional[Callable[[str], None]] = None,
 ) -> RunSummary:
     """Bring the store at ``db_path`` up to date with the files under ``paths``.
 
@@ -221,15 +225,19 @@ def run(
     started = time.perf_counter()
     summary = RunSummary()
     version = analysis_version() if analyze else None
-    files = list(iter_input_files(paths))
+    paths = [Path(p) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    files = list(iter_input_files(p for p in paths if p.exists()))
     if on_start:
-        on_start(len(files))
+        on_start(len(files) + len(missing))
 
     def finish(outcome: FileOutcome) -> None:
         summary.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)
 
+    for path in missing:
+        finish(FileOutcome(path, "failed", error="no such file or folder"))
     with Store(db_path) as store:
         todo: list[Path] = []
         for path in files:
@@ -240,28 +248,47 @@ def run(
             else:
                 todo.append(path)
 
+        holders: dict[str, str] = {}  # report id -> the file of this run that brought it
+
+        def holder_of(report_id: str, path: Path) -> Optional[str]:
+            """Another file that holds this content, when ``path`` did not hold it before."""
+            if report_id in holders:
+                return holders[report_id]
+            stored = store.source(path)
+            if stored is not None and stored.report_id == report_id:
+                return None
+            others = [s for s in store.sources_of(report_id) if s != str(path.resolve())]
+            return others[0] if others else None
+
         db = str(db_path)
-        for work in _map(todo, db, analyze, version or "", workers, time_limit_s):
+        for work in _map(todo, db, analyze, version or "", workers, time_limit_s, on_file):
             if work.error is not None:
                 finish(FileOutcome(work.path, "failed", error=work.error, seconds=work.seconds))
                 continue
-            if work.known_id is not None:
-                store.record_source(work.path, work.known_id)
-                finish(FileOutcome(work.path, "unchanged", report_id=work.known_id, title=work.title,
-                                   seconds=work.seconds))
+            report_id = work.known_id if work.known_id is not None else work.analysis.report.id
+            other = holder_of(report_id, work.path)
+            if work.known_id is not None or report_id in holders:
+                # the store already has this content at this version (from another file, or this one)
+                store.record_source(work.path, report_id)
+                finish(FileOutcome(work.path, "duplicate" if other else "unchanged", report_id=report_id,
+                                   title=work.title or (work.analysis and work.analysis.report.title),
+                                   seconds=work.seconds, duplicate_of=other))
                 continue
             analysis = work.analysis
             existed = store.has_report(analysis.report.id) or store.source(work.path) is not None
             store.save(analysis, version, source=work.path, embeddings=work.embeddings)
+            holders[report_id] = str(work.path)
             finish(FileOutcome(
-                work.path, "updated" if existed else "new", report_id=analysis.report.id,
-                title=analysis.report.title, seconds=work.seconds,
+                work.path, "duplicate" if other else "updated" if existed else "new", report_id=report_id,
+                title=analysis.report.title, seconds=work.seconds, duplicate_of=other,
                 counts={k: len(getattr(analysis, k)) for k in
                         ("figures", "stages", "practices", "findings", "recommendations")},
             ))
         if analyze and (summary.count("new") or summary.count("updated") or store.unthemed_practices()):
             from .corpus import index_and_theme
 
+            if on_step:
+                on_step("themes")
             summary.themes = index_and_theme(store)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -286,7 +313,7 @@ def _init_worker(workers: int) -> None:
 
 
 def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
-         time_limit_s: Optional[float]) -> Iterator[_Work]:
+         time_limit_s: Optional[float], on_file: Optional[Callable[[Path], None]] = None) -> Iterator[_Work]:
     """Process files in this process, or in ``workers`` processes, yielding results as they finish.
 
     A worker that gave up on a file is not trusted with another: the pool stops taking files, lets the
@@ -295,6 +322,8 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
     """
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
+            if on_file:
+                on_file(path)
             yield process_file(path, db, analyze, version, time_limit_s)
         return
     from concurrent.futures import FIRST_COMPLETED, wait
@@ -315,6 +344,8 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
 
             submit()
             while pending:
+                if on_file:
+                    on_file(next(iter(pending.values())))  # the oldest in flight
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: str(pending[f])):
                     path = pending.pop(future)

@@ -99,41 +99,54 @@ def run(
 
 
 def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit: Optional[float] = None) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.markup import escape
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
     from rich.table import Table
 
+    from .batch import STATUSES
     from .batch import run as run_batch
     from .store import StoreError
 
     console = _stderr()
-    missing = [p for p in paths if not p.exists()]
-    for p in missing:
-        console.print(f"{p}: no such file or folder", markup=False)
+    verb = "analyzing" if analyze else "ingesting"
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
                         console=console, transient=True, disable=not console.is_terminal)
-    task = progress.add_task("analyzing" if analyze else "ingesting", total=None)
+    task = progress.add_task(verb, total=None, current="")
 
     def on_outcome(outcome) -> None:
         if outcome.status == "failed":
             progress.console.print(f"{outcome.path}: {outcome.error}", markup=False, soft_wrap=True)
+        elif outcome.status == "duplicate":
+            progress.console.print(f"{outcome.path}: duplicate of {outcome.duplicate_of}", markup=False,
+                                   soft_wrap=True)
         progress.advance(task)
+
+    def on_step(step: str) -> None:
+        # the corpus stages after the files take a while on a large store: say what is going on
+        progress.update(task, description="building themes" if step == "themes" else step, current="")
 
     try:
         with progress:
             summary = run_batch(
-                [p for p in paths if p.exists()], db, analyze=analyze, workers=workers, time_limit_s=time_limit,
+                paths, db, analyze=analyze, workers=workers, time_limit_s=time_limit,
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
+                on_file=lambda path: progress.update(task, current=escape(path.name)), on_step=on_step,
             )
     except StoreError as exc:
         raise _fail(str(exc))
 
-    table = Table(title=f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", title_justify="left")
+    # one line that never wraps inside the path (a table title wraps at the table's narrow width)
+    console.print(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", markup=False,
+                  soft_wrap=True)
+    table = Table()
     for column in ("status", "files"):
         table.add_column(column)
-    for status in ("new", "updated", "unchanged", "failed"):
+    for status in STATUSES:
         table.add_row(status, str(summary.count(status)))
     console.print(table)
-    if summary.failed or missing:
+    if summary.failed:
         raise typer.Exit(1)
 
 

@@ -365,6 +365,11 @@ class Store:
         ).fetchone()
         return StoredSource(*row) if row else None
 
+    def sources_of(self, report_id: str) -> list[str]:
+        """The files (resolved paths) whose content is this report, in path order."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT path FROM sources WHERE report_id = ? ORDER BY path", (report_id,))]
+
     def analysis_version(self, report_id: str) -> Optional[str]:
         row = self.conn.execute("SELECT analysis_version FROM reports WHERE id = ?", (report_id,)).fetchone()
         return row[0] if row else None

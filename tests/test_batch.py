@@ -122,15 +122,45 @@ def test_after_a_file_gives_up_in_a_worker_the_next_files_are_analyzed(tmp_path)
     assert summary.count("new") == 5
 
 
-def test_identical_content_in_two_files_is_one_report(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_identical_content_in_two_files_is_one_report(tmp_path, workers):
     src = tmp_path / "in"
     write_reports(src, 1)
     (src / "copy.txt").write_text((src / "report-000.txt").read_text())
     db = tmp_path / "s.db"
-    summary = run([src], db, analyze=False)
-    assert summary.count("new") == 1 and summary.count("unchanged") == 1
+    summary = run([src], db, analyze=False, workers=workers)
+    assert summary.count("new") == 1 and summary.count("duplicate") == 1
+    [duplicate] = [o for o in summary.outcomes if o.status == "duplicate"]
+    [first] = [o for o in summary.outcomes if o.status == "new"]
+    assert duplicate.duplicate_of == str(first.path)
     with Store(db) as store:
         assert store.count_reports() == 1
+        assert len(store.sources_of(first.report_id)) == 2
+    # a re-run finds both unchanged on disk
+    assert run([src], db, analyze=False, workers=workers).count("unchanged") == 2
+    # a third copy added later is a duplicate of a stored file
+    (src / "copy2.txt").write_text((src / "report-000.txt").read_text())
+    third = run([src], db, analyze=False)
+    [late] = [o for o in third.outcomes if o.status == "duplicate"]
+    assert late.path.name == "copy2.txt" and late.duplicate_of.endswith(("copy.txt", "report-000.txt"))
+
+
+def test_a_named_path_that_does_not_exist_is_a_failed_file(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 1)
+    summary = run([tmp_path / "does-not-exist", src], tmp_path / "s.db", analyze=False)
+    assert summary.count("failed") == 1 and summary.count("new") == 1
+    assert summary.failed[0].error == "no such file or folder"
+
+
+def test_progress_hears_of_each_file_and_of_the_themes_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTLENS_EMBEDDER", "tfidf")
+    src = tmp_path / "in"
+    write_reports(src, 2)
+    files, steps = [], []
+    run([src], tmp_path / "s.db", on_file=files.append, on_step=steps.append)
+    assert [p.name for p in files] == ["report-000.txt", "report-001.txt"]
+    assert steps == ["themes"]
 
 
 def test_touched_but_identical_file_is_not_redone(tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -164,3 +165,43 @@ def test_read_commands_leave_the_store_file_untouched(tmp_path):
         result = runner.invoke(app, [*command, "--db", str(db)])
         assert result.exit_code == 0, (command, result.output)
     assert db.read_bytes() == before
+
+
+def test_run_on_a_missing_path_counts_it_as_failed(tmp_path):
+    result = runner.invoke(app, ["ingest", str(tmp_path / "does-not-exist"), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 1
+    assert "does-not-exist: no such file or folder" in result.output
+    assert re.search(r"failed\s*│\s*1", result.output), result.output
+
+
+def test_duplicates_are_reported_with_the_file_they_copy(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A Good Report\n\nThe province built 12 new demonstration sites in 2001.\n")
+    (folder / "b.txt").write_text((folder / "a.txt").read_text())
+    result = runner.invoke(app, ["ingest", str(folder), "--db", str(tmp_path / "s.db")])
+    assert result.exit_code == 0, result.output
+    assert f"b.txt: duplicate of {folder / 'a.txt'}" in result.output
+    assert re.search(r"duplicate\s*│\s*1", result.output)
+
+
+def test_the_end_of_run_line_keeps_the_store_path_whole(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A Good Report\n\nThe province built 12 new demonstration sites in 2001.\n")
+    db = tmp_path / ("a-store-with-a-rather-long-name-" * 3 + "fresh.db")
+    result = runner.invoke(app, ["ingest", str(folder), "--db", str(db)], env={"COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    assert f"→ {db}\n" in result.output, result.output
+
+
+def test_progress_on_a_terminal_shows_the_current_file_eta_and_the_themes_step(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "county-survey.txt").write_text("A Good Report\n\nFirst, the province built 12 new demonstration "
+                                              "sites in 2001.\n")
+    result = runner.invoke(app, ["run", str(folder), "--db", str(tmp_path / "s.db"), "--workers", "1"],
+                           env={"FORCE_COLOR": "1", "REPORTLENS_EMBEDDER": "tfidf", "COLUMNS": "150"})
+    assert result.exit_code == 0, result.output
+    assert "county-survey.txt" in result.output and "eta" in result.output
+    assert "building themes" in result.output
