@@ -277,7 +277,10 @@ def schema(
 def themes(
     db: Path = DbOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Re-cluster every practice instead of assigning new ones."),
-    n_themes: Optional[int] = typer.Option(None, "--themes", min=1, help="Number of discovered themes (default: automatic)."),
+    n_themes: Optional[int] = typer.Option(
+        None, "--themes", min=1,
+        help="Number of discovered themes in all, shared among the report languages by their number of "
+             "practices (at least one each; codebook themes come in addition). Default: automatic."),
     top: int = typer.Option(3, "--top", min=0, help="Practices shown per theme."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per theme."),
 ) -> None:

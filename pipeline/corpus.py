@@ -48,7 +48,8 @@ def refresh_themes(
 ) -> ThemeRefresh:
     """Bring the store's themes up to date: assign new practices to existing themes, or re-cluster all.
 
-    Re-clusters when asked (``rebuild``, ``n_themes``), when there are no themes yet, or when too many
+    Re-clusters when asked (``rebuild``, ``n_themes``: the number of discovered themes across all
+    languages, shared among them; codebook themes come in addition), when there are no themes yet, or when too many
     practices fit no existing theme. Practices are themed per report language: the sentence encoder is
     English, and mixing languages would split the corpus by language instead of by topic. The codebook
     (English descriptions) applies to English practices. Embeddings come from the store's cache.
@@ -96,10 +97,12 @@ def refresh_themes(
     codebook = load_codebook(codebook_path) if codebook_path and Path(codebook_path).exists() else None
     themes: list[dict] = []
     members: dict[tuple[str, str], str] = {}
+    shares = share_themes(n_themes, {language: len(group) for language, group in by_language.items()}) \
+        if n_themes else {}
     for language in sorted(by_language):
         group = by_language[language]
         vectors = embed_cached(store, [embedding_text(i) for i in group], embedder)
-        built = build_themes(group, vectors, n_themes=min(n_themes, len(group)) if n_themes else None,
+        built = build_themes(group, vectors, n_themes=shares.get(language),
                              codebook=codebook if language == "en" else None, embedder=embedder)
         by_id = {i.id: i for i in group}
         for theme in built:
@@ -108,6 +111,18 @@ def refresh_themes(
     themes.sort(key=lambda t: (t["codebook"] is None, -t["size"], t["id"]))
     store.replace_themes(themes, members)
     return ThemeRefresh(True, len(themes), len(items), len(items), time.perf_counter() - started)
+
+
+def share_themes(n_themes: int, sizes: dict[str, int]) -> dict[str, int]:
+    """Split ``n_themes`` discovered themes among the languages: one each, the rest in proportion to
+    their practices (largest remainder), never more than a language has practices."""
+    spare = max(0, n_themes - len(sizes))
+    total = sum(sizes.values())
+    exact = {lang: spare * size / total for lang, size in sizes.items()}
+    shares = {lang: int(x) for lang, x in exact.items()}
+    for lang in sorted(exact, key=lambda g: (-(exact[g] - shares[g]), g))[:spare - sum(shares.values())]:
+        shares[lang] += 1
+    return {lang: min(1 + share, sizes[lang]) for lang, share in shares.items()}
 
 
 def _theme_fields(stored: dict) -> dict:
