@@ -28,6 +28,11 @@ app = typer.Typer(
 DbOption = typer.Option(
     "reportlens.db", "--db", envvar="REPORTLENS_DB", help="SQLite store to read and write.", show_default=True
 )
+# The shared output options: every command that prints data takes the same flags, declared once here.
+JsonOption = typer.Option(False, "--json", help="Print the data as JSON Lines (one object per line).")
+CsvOption = typer.Option(False, "--csv", help="Print the data as CSV with a header row.")
+BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark (for Excel, Chinese text).")
+ReportIdArgument = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
                                show_default=False)
 
@@ -43,6 +48,24 @@ def _fail(message: str, code: int = 1) -> "typer.Exit":
 
     _stderr().print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _emit(rows: list[dict], as_json: bool, as_csv: bool, table=None, bom: bool = False) -> None:
+    """Print ``rows`` as JSON Lines, CSV, or (the default, for people) ``table(rows)``: the one place the
+    shared output options take effect."""
+    if as_json and as_csv:
+        raise typer.BadParameter("give --json or --csv, not both", param_hint="--json/--csv")
+    if as_json or (table is None and not as_csv):
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif as_csv:
+        from .export import csv_table
+
+        sys.stdout.write(("\ufeff" if bom else "") + csv_table(rows))
+    else:
+        from rich.console import Console
+
+        Console().print(table(rows))
 
 
 def _version_callback(value: bool) -> None:
@@ -153,11 +176,19 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 @app.command("list")
 def list_reports(
     db: Path = DbOption,
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
+    sort: str = typer.Option("title", "--sort", help="title, year, number or id (years: newest first)."),
+    since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
+    until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
+    number: Optional[str] = typer.Option(None, "--number", help="Only reports whose number holds this, e.g. GAO-26."),
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
 ) -> None:
-    """List the reports in the store with their counts of extracted items."""
+    """List the reports in the store: number, year, title, language, type and counts of extracted items."""
     from .store import StoreError
 
+    if sort not in ("title", "year", "number", "id"):
+        raise typer.BadParameter("use title, year, number or id", param_hint="--sort")
     store = _open_store(db)
     try:
         rows = list(store.reports())
@@ -165,21 +196,36 @@ def list_reports(
         raise _fail(str(exc))
     finally:
         store.close()
-    if as_json:
-        for r in rows:
-            sys.stdout.write(json.dumps({"id": r.id, "title": r.title, "source": r.source, "language": r.language,
-                                         "report_type": r.report_type, **r.counts}, ensure_ascii=False) + "\n")
-        return
-    from rich.console import Console
+    rows = [r for r in rows if (since is None or (r.year or 0) >= since) and (until is None or (r.year or 9999) <= until)
+            and (number is None or number.lower() in (r.number or "").lower())]
+    keys = {"title": lambda r: (r.title.lower(), r.id), "id": lambda r: r.id,
+            "year": lambda r: (r.year is None, -(r.year or 0), r.title.lower()),
+            "number": lambda r: (r.number is None, _natural(r.number or ""), r.title.lower())}
+    rows.sort(key=keys[sort])
+    _emit([{"id": r.id, "number": r.number, "year": r.year, "title": r.title, "source": r.source,
+            "language": r.language, "report_type": r.report_type, **r.counts} for r in rows],
+          as_json, as_csv, _reports_table, bom)
+
+
+def _natural(text: str) -> list:
+    """A sort key that orders the numbers inside text by value (GAO-26-99 before GAO-26-100)."""
+    import re
+
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def _reports_table(rows: list[dict]):
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table()
-    for column in ("id", "title", "lang", "type", "figures", "practices", "findings", "recs"):
+    for column in ("id", "number", "year", "title", "lang", "type", "figures", "practices", "findings", "recs"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r.id[:12], r.title, r.language, r.report_type or "", str(r.counts["figures"]),
-                      str(r.counts["practices"]), str(r.counts["findings"]), str(r.counts["recommendations"]))
-    Console().print(table)
+        table.add_row(r["id"][:12], escape(r["number"] or ""), str(r["year"] or ""), escape(r["title"]),
+                      r["language"], escape(r["report_type"] or ""), str(r["figures"]), str(r["practices"]), str(r["findings"]),
+                      str(r["recommendations"]))
+    return table
 
 
 @app.command()

@@ -142,6 +142,11 @@ def _csv(rows: Iterable[dict], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
+def csv_table(rows: list[dict]) -> str:
+    """Rows of one shape (the keys of the first row are the columns) as CSV text."""
+    return _csv(rows, list(rows[0]) if rows else [])
+
+
 def write_csv_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:
     """``figures.csv`` and ``practices.csv`` in ``out_dir``, for spreadsheet users."""
     analyses = list(analyses)

@@ -130,6 +130,10 @@ MIGRATIONS: list[str] = [
         DELETE FROM items_cjk WHERE rowid = old.rowid;
     END;
     """,
+    # 4 -> 5: the report's own number (GAO-26-107551, HL Paper 190), for `list`
+    """
+    ALTER TABLE reports ADD COLUMN number TEXT;
+    """,
 ]
 
 
@@ -154,6 +158,8 @@ class ReportSummary:
     language: str
     report_type: Optional[str]
     counts: dict[str, int]
+    year: Optional[int] = None
+    number: Optional[str] = None
 
 
 class Store:
@@ -287,10 +293,11 @@ class Store:
                 self.conn.execute("DELETE FROM practice_themes WHERE report_id = ?", (report.id,))
                 self.conn.execute(
                     """INSERT INTO reports (id, source, title, language, report_type, target_region,
-                       studied_regions, metadata, text, analysis_version, summary, year, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       studied_regions, metadata, text, analysis_version, summary, year, number, created_at,
+                       updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(id) DO UPDATE SET source=excluded.source, title=excluded.title,
-                       summary=excluded.summary, year=excluded.year,
+                       summary=excluded.summary, year=excluded.year, number=excluded.number,
                        language=excluded.language, report_type=excluded.report_type,
                        target_region=excluded.target_region, studied_regions=excluded.studied_regions,
                        metadata=excluded.metadata, text=excluded.text,
@@ -298,7 +305,8 @@ class Store:
                     (report.id, report.source, report.title, report.language, report.report_type,
                      report.target_region, json.dumps(report.studied_regions, ensure_ascii=False),
                      json.dumps(meta, ensure_ascii=False), report.text, analysis_version,
-                     analysis.summary.model_dump_json() if analysis.summary else None, report.year, now, now),
+                     analysis.summary.model_dump_json() if analysis.summary else None, report.year, report.number,
+                     now, now),
                 )
                 self.conn.executemany(
                     "INSERT INTO sections (report_id, ord, heading, level, kind, start, end) VALUES (?,?,?,?,?,?,?)",
@@ -399,6 +407,7 @@ class Store:
         report = Report(
             id=row["id"], source=row["source"], title=row["title"], language=row["language"],
             report_type=row["report_type"], target_region=row["target_region"], year=row["year"],
+            number=row["number"],
             studied_regions=json.loads(row["studied_regions"]), text=row["text"], sections=sections,
             visit_dates=meta.get("visit_dates", []), visited_organizations=meta.get("visited_organizations", []),
         )
@@ -523,9 +532,9 @@ class Store:
         for row in self.conn.execute("SELECT report_id, kind, COUNT(*) FROM items GROUP BY report_id, kind"):
             counts.setdefault(row[0], {})[row[1]] = row[2]
         for row in self.conn.execute(
-                "SELECT id, title, source, language, report_type FROM reports ORDER BY title, id"):
+                "SELECT id, title, source, language, report_type, year, number FROM reports ORDER BY title, id"):
             yield ReportSummary(row[0], row[1], row[2], row[3], row[4],
-                                {k: counts.get(row[0], {}).get(k, 0) for k in ITEM_KINDS})
+                                {k: counts.get(row[0], {}).get(k, 0) for k in ITEM_KINDS}, row[5], row[6])
 
     def count_reports(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]

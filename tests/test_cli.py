@@ -205,3 +205,42 @@ def test_progress_on_a_terminal_shows_the_current_file_eta_and_the_themes_step(t
     assert result.exit_code == 0, result.output
     assert "county-survey.txt" in result.output and "eta" in result.output
     assert "building themes" in result.output
+
+
+def _numbered_store(path):
+    from pipeline.store import Store
+
+    from .test_export import sample
+
+    with Store(path) as store:
+        for rid, number, year, title in (("r1", "GAO-26-100", 2026, "Grants"), ("r2", "GAO-06-99", 2006, "Energy"),
+                                         ("r3", "HL Paper 190", 2025, "[Space] economy"), ("r4", None, None, "Notes")):
+            analysis = sample(rid)
+            analysis.report = analysis.report.model_copy(update={"number": number, "year": year, "title": title})
+            store.save(analysis, "v1")
+    return path
+
+
+def test_list_shows_year_and_number_and_sorts_and_filters_by_them(tmp_path):
+    db = _numbered_store(tmp_path / "s.db")
+
+    def listed(*args):
+        result = runner.invoke(app, ["list", "--db", str(db), "--json", *args])
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.output.splitlines()]
+
+    assert [r["title"] for r in listed()] == ["[Space] economy", "Energy", "Grants", "Notes"]
+    assert [r["number"] for r in listed("--sort", "number")] == ["GAO-06-99", "GAO-26-100", "HL Paper 190", None]
+    assert [r["year"] for r in listed("--sort", "year")] == [2026, 2025, 2006, None]
+    assert [r["id"] for r in listed("--since", "2010")] == ["r3", "r1"]
+    assert [r["id"] for r in listed("--until", "2010")] == ["r2"]
+    assert [r["id"] for r in listed("--number", "gao-26")] == ["r1"]
+    table = runner.invoke(app, ["list", "--db", str(db)], env={"COLUMNS": "200"})
+    assert "GAO-26-100" in table.output and "2026" in table.output and "[Space] economy" in table.output
+    csv_out = runner.invoke(app, ["list", "--db", str(db), "--csv", "--bom"]).output
+    assert csv_out.startswith("\ufeffid,number,year,title")
+
+
+def test_json_and_csv_together_is_a_usage_error(tmp_path):
+    db = _numbered_store(tmp_path / "s.db")
+    assert runner.invoke(app, ["list", "--db", str(db), "--json", "--csv"]).exit_code == 2
