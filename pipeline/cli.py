@@ -362,47 +362,56 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in plain words.", show_default=False),
     db: Path = DbOption,
     kind: str = typer.Option("practices", "--kind", "-k",
-                             help="practices, findings, recommendations, figures, stages, or all."),
-    mode: str = typer.Option("hybrid", "--mode", "-m", help="keyword (BM25), semantic (MiniLM) or hybrid (RRF)."),
+                             help="practices, findings, recommendations, figures, stages, text (sentences of "
+                                  "the reports), or all."),
+    mode: str = typer.Option("hybrid", "--mode", "-m",
+                             help="keyword (BM25; also searches the reports' text), semantic (MiniLM) or "
+                                  "hybrid (RRF)."),
     region: Optional[str] = typer.Option(None, "--region", help="Only reports or items about this region."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only practices of this theme (id or label words)."),
     report: Optional[str] = typer.Option(None, "--report", help="Only this report (id prefix or title words)."),
     report_type: Optional[str] = typer.Option(None, "--type", help="Only reports of this type, e.g. audit."),
     since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
     until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
-    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, with ids, scores and span."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results (of items, and of text)."),
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
 ) -> None:
-    """Search the extracted practices (or other items) of every stored report, by keyword and meaning."""
+    """Search the extracted items (and the reports' text) of every stored report, by keyword and meaning."""
     from .search import KINDS, Filters, QueryError, Searcher
 
-    kinds = list(KINDS) if kind == "all" else [kind]
-    if any(k not in KINDS for k in kinds):
-        raise typer.BadParameter(f"use one of {', '.join(KINDS)} or all", param_hint="--kind")
+    if kind not in (*KINDS, "text", "all"):
+        raise typer.BadParameter(f"use one of {', '.join(KINDS)}, text or all", param_hint="--kind")
     if mode not in ("keyword", "semantic", "hybrid"):
         raise typer.BadParameter("use keyword, semantic or hybrid", param_hint="--mode")
+    kinds = list(KINDS) if kind == "all" else [kind]
+    filters = Filters(region=region, theme=theme, report=report, report_type=report_type, since=since, until=until)
     store = _open_store(db)
+    searcher = Searcher(store)
     try:
-        hits = Searcher(store).search(query, kinds=kinds, mode=mode, limit=limit,
-                                      filters=Filters(region=region, theme=theme, report=report,
-                                                      report_type=report_type, since=since, until=until))
+        hits = [] if kind == "text" else searcher.search(query, kinds=kinds, mode=mode, limit=limit, filters=filters)
+        text_hits = searcher.search_text(query, filters, limit) if kind in ("text", "all") or mode == "keyword" else []
     except QueryError as exc:
         raise _fail(str(exc))
     finally:
+        searcher.close()
         store.close()
-    _print_hits(hits, query, as_json)
+    _print_hits(hits, query, as_json, as_csv, bom, text_hits)
 
 
 @app.command()
 def similar(
-    item: str = typer.Argument(..., help="REPORT_ID:ITEM_ID of a practice (as `search --json` prints it).",
-                               show_default=False),
+    item: str = typer.Argument(..., help="REPORT_ID:ITEM_ID of an item, as `search` prints it; the report id may "
+                                         "be a unique prefix (3f2a9c:P6).", show_default=False),
     db: Path = DbOption,
     limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
     same_report: bool = typer.Option(False, "--same-report", help="Include items of the same report."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit."),
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
 ) -> None:
-    """Practices from other reports that resemble this one: who else did something like it."""
+    """Items of other reports that resemble this one, with their cosine: who else did something like it."""
     from .search import QueryError, Searcher
 
     store = _open_store(db)
@@ -412,22 +421,35 @@ def similar(
         raise _fail(str(exc))
     finally:
         store.close()
-    _print_hits(hits, "", as_json)
+    _print_hits(hits, "", as_json, as_csv, bom)
 
 
-def _print_hits(hits, query: str, as_json: bool) -> None:
-    if as_json:
-        for hit in hits:
-            sys.stdout.write(json.dumps(hit.as_dict(), ensure_ascii=False) + "\n")
+def _print_hits(hits, query: str, as_json: bool, as_csv: bool, bom: bool = False, text_hits=()) -> None:
+    rows = [_hit_row(hit, flat=as_csv) for hit in [*hits, *text_hits]]
+    if as_json or as_csv:
+        _emit(rows, as_json, as_csv, bom=bom)
         return
     from rich.console import Console
 
     from .render import hits_table
 
-    if not hits:
+    if not hits and not text_hits:
         _stderr().print("no results")
         return
-    Console().print(hits_table(hits, query))
+    console = Console()
+    if hits:
+        console.print(hits_table(hits, query))
+    if text_hits:
+        console.print(hits_table(text_hits, query, title="In the reports' text"))
+
+
+def _hit_row(hit, flat: bool = False) -> dict:
+    """A hit as JSON has it; ``flat`` (for CSV): the span as start and end, the regions as one cell."""
+    row = hit.as_dict()
+    if flat:
+        start, end = row.pop("span")
+        row = {**row, "start": start, "end": end, "regions": "; ".join(row["regions"])}
+    return row
 
 
 @app.command()

@@ -244,3 +244,71 @@ def test_list_shows_year_and_number_and_sorts_and_filters_by_them(tmp_path):
 def test_json_and_csv_together_is_a_usage_error(tmp_path):
     db = _numbered_store(tmp_path / "s.db")
     assert runner.invoke(app, ["list", "--db", str(db), "--json", "--csv"]).exit_code == 2
+
+
+def _search_store(path):
+    """Two reports with practices, findings and text, their item vectors from a bag-of-words stand-in."""
+    from pipeline.store import Store
+    from pipeline.vectors import index_items
+
+    from .test_search import BagOfWordsEmbedder, report
+
+    with Store(path) as store:
+        store.save(report("e5b2ebcaf2", "Zhejiang visit", ["Build demonstration sites for party building",
+                                                          "Train party cadres at the county school"],
+                          findings=["Demonstration sites raised membership in private firms"]), "v")
+        store.save(report("a1b2c3d4e5", "Jiangsu visit", ["Set up demonstration sites in industrial parks"],
+                          regions=("Jiangsu",)), "v")
+        index_items(store, BagOfWordsEmbedder())
+    return path
+
+
+def test_keyword_search_shows_kind_score_report_snippet_and_the_reports_text(tmp_path):
+    db = _search_store(tmp_path / "s.db")
+    result = runner.invoke(app, ["search", "demonstration sites", "--db", str(db), "--mode", "keyword",
+                                 "--kind", "all"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "kind" in result.output and "score" in result.output and "Zhejiang visit" in result.output
+    assert "finding" in result.output and "practice" in result.output
+    assert "In the reports' text" in result.output
+    rows = [json.loads(line) for line in runner.invoke(
+        app, ["search", "membership", "--db", str(db), "--mode", "keyword", "--json"]).output.splitlines()]
+    [text_hit] = [r for r in rows if r["kind"] == "text"]
+    assert "membership" in text_hit["text"] and text_hit["report_id"] == "e5b2ebcaf2"
+    from pipeline.store import Store
+
+    with Store(db) as store:
+        full = store.load("e5b2ebcaf2").report.text
+    assert full[text_hit["span"][0]:text_hit["span"][1]] == text_hit["text"]
+
+
+def test_search_marks_the_matched_words(tmp_path):
+    db = _search_store(tmp_path / "s.db")
+    result = runner.invoke(app, ["search", "cadres", "--db", str(db), "--mode", "keyword"],
+                           env={"FORCE_COLOR": "1", "COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "\x1b[1;33mcadres" in result.output  # bold yellow
+
+
+def test_similar_takes_a_unique_id_prefix_and_shows_scores(tmp_path, monkeypatch):
+    import pipeline.search
+
+    from .test_search import BagOfWordsEmbedder
+
+    monkeypatch.setattr(pipeline.search.Searcher, "embedder", property(lambda self: BagOfWordsEmbedder()))
+    db = _search_store(tmp_path / "s.db")
+    result = runner.invoke(app, ["similar", "e5b2:P1", "--db", str(db), "--json"])
+    assert result.exit_code == 0, result.output
+    [hit] = [json.loads(line) for line in result.output.splitlines()]
+    assert hit["report_id"] == "a1b2c3d4e5" and 0 < hit["score"] <= 1
+    table = runner.invoke(app, ["similar", "e5b2:P1", "--db", str(db)], env={"COLUMNS": "200"})
+    assert "score" in table.output and f"{hit['score']:.3g}" in table.output
+    missing = runner.invoke(app, ["similar", "ffff:P1", "--db", str(db)])
+    assert missing.exit_code == 1 and "no report with id 'ffff'" in missing.output
+
+
+def test_search_csv(tmp_path):
+    db = _search_store(tmp_path / "s.db")
+    result = runner.invoke(app, ["search", "sites", "--db", str(db), "--mode", "keyword", "--csv"])
+    rows = list(__import__("csv").DictReader(result.output.splitlines()))
+    assert rows and {"kind", "score", "report_title", "start", "end"} <= set(rows[0])
