@@ -271,20 +271,25 @@ def summarize(
 def export(
     db: Path = DbOption,
     out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="Folder (json, csv) or file (jsonl); jsonl without it goes to stdout."),
-    fmt: str = typer.Option("json", "--format", "-f", help="json: one file per report; jsonl; csv."),
+                                       help="Folder (json, csv) or file (jsonl, xlsx); jsonl without it goes to stdout."),
+    fmt: str = typer.Option("json", "--format", "-f",
+                            help="json: one file per report; jsonl; csv: figures, practices, findings and "
+                                 "recommendations; xlsx: one workbook, a sheet per part."),
+    bom: bool = BomOption,
 ) -> None:
-    """Export every stored report: the full JSON contract, JSON Lines, or figures/practices CSV."""
-    from .export import (ExportError, check_out_path, to_json_line, write_atomic, write_csv_files,
-                         write_json_files, write_jsonl)
+    """Export every stored report: the full JSON contract, JSON Lines, CSV tables or an Excel workbook."""
+    from .export import (ExportError, check_out_path, to_json_line, write_atomic, write_csv_tables,
+                         write_json_files, write_jsonl, xlsx_bytes)
 
-    if fmt not in ("json", "jsonl", "csv"):
-        raise typer.BadParameter("use json, jsonl or csv", param_hint="--format")
+    if fmt not in ("json", "jsonl", "csv", "xlsx"):
+        raise typer.BadParameter("use json, jsonl, csv or xlsx", param_hint="--format")
     if fmt in ("json", "csv") and out is None:
         raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
+    if fmt == "xlsx" and out is None:
+        raise typer.BadParameter("--format xlsx writes a workbook: give --out FILE.xlsx", param_hint="--out")
     try:
         if out is not None:
-            check_out_path(out, "file" if fmt == "jsonl" else "folder")
+            check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
         store = _open_store(db)
         try:
             analyses = store.iter_analyses()
@@ -292,8 +297,11 @@ def export(
                 written = write_json_files(analyses, out)
                 _stderr().print(f"wrote {len(written)} reports to {out}", soft_wrap=True)
             elif fmt == "csv":
-                written = write_csv_files(analyses, out)
+                written = write_csv_tables(analyses, out, bom=bom)
                 _stderr().print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+            elif fmt == "xlsx":
+                write_atomic(out, xlsx_bytes(analyses))
+                _stderr().print(f"wrote {out}", soft_wrap=True)
             elif out is None:
                 write_jsonl(analyses, sys.stdout)
             else:

@@ -312,3 +312,17 @@ def test_search_csv(tmp_path):
     result = runner.invoke(app, ["search", "sites", "--db", str(db), "--mode", "keyword", "--csv"])
     rows = list(__import__("csv").DictReader(result.output.splitlines()))
     assert rows and {"kind", "score", "report_title", "start", "end"} <= set(rows[0])
+
+
+def test_export_csv_with_bom_and_xlsx(tmp_path):
+    db = _small_store(tmp_path / "s.db")
+    result = runner.invoke(app, ["export", "--db", str(db), "--format", "csv", "--bom", "--out", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["figures.csv", "findings.csv", "practices.csv",
+                                                                  "recommendations.csv"]
+    assert (tmp_path / "t" / "figures.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    book = tmp_path / "all.xlsx"
+    result = runner.invoke(app, ["export", "--db", str(db), "--format", "xlsx", "--out", str(book)])
+    assert result.exit_code == 0, result.output
+    assert book.read_bytes().startswith(b"PK")
+    assert runner.invoke(app, ["export", "--db", str(db), "--format", "xlsx"]).exit_code == 2
