@@ -294,6 +294,27 @@ def run(
     return summary
 
 
+def reanalyze(store, report_id: str) -> Analysis:
+    """Run every stage again on one stored report (its stored text and sections, so the source files may
+    be gone) with the current code, store the result, and bring item vectors and themes up to date."""
+    from .corpus import index_and_theme
+    from .embed import default_embedder
+    from .extract import analysis_version, analyze_report
+    from .records import Report
+    from .vectors import analysis_embeddings
+
+    stored = store.load(report_id).report
+    # only what ingestion gives: the metadata stage fills in the rest afresh
+    report = Report(id=stored.id, source=stored.source, title=stored.title, language=stored.language,
+                    text=stored.text, sections=stored.sections)
+    embedder = default_embedder()
+    analysis = analyze_report(report, embedder=embedder)
+    vectors = analysis_embeddings(analysis, embedder, store)
+    store.save(analysis, analysis_version(), embeddings=(embedder.name, vectors) if vectors else None)
+    index_and_theme(store, embedder)
+    return analysis
+
+
 def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
     try:
         stat = path.stat()

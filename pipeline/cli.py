@@ -461,6 +461,88 @@ def _hit_row(hit, flat: bool = False) -> dict:
 
 
 @app.command()
+def remove(
+    report: str = typer.Argument(..., help="A report id (or unique prefix), or the path of a file it was read from.",
+                                 show_default=False),
+    db: Path = DbOption,
+) -> None:
+    """Remove one report from the store: its items, vectors, index rows and sources; themes lose its practices."""
+    store = _open_store(db, write=True)
+    try:
+        report_id = _report_id(store, db, report)
+        title, files = store.load(report_id).report.title, len(store.sources_of(report_id))
+        store.delete_report(report_id)
+    finally:
+        store.close()
+    _stderr().print(f"removed {report_id[:12]} {title!r} ({files} source file{'s' if files != 1 else ''}); "
+                    "a later `run` over its folder adds it again", markup=False, soft_wrap=True)
+
+
+@app.command()
+def sources(
+    report_id: str = ReportIdArgument,
+    db: Path = DbOption,
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
+) -> None:
+    """The files merged into one report (files with identical cleaned content are one report)."""
+    import datetime
+
+    store = _open_store(db)
+    try:
+        rows = store.source_rows(_report_id(store, db, report_id))
+    finally:
+        store.close()
+    for row in rows:
+        row["modified"] = datetime.datetime.fromtimestamp(row["mtime_ns"] / 1e9).isoformat(timespec="seconds")
+        row["seen_at"] = datetime.datetime.fromtimestamp(row["seen_at"]).isoformat(timespec="seconds")
+
+    def table(rows):
+        from rich.table import Table
+
+        t = Table()
+        for column in ("path", "size", "modified", "last seen"):
+            t.add_column(column, overflow="fold")
+        for r in rows:
+            t.add_row(r["path"], f"{r['size']:,}", r["modified"], r["seen_at"])
+        return t
+
+    _emit(rows, as_json, as_csv, table, bom)
+
+
+@app.command()
+def reanalyze(report_id: str = ReportIdArgument, db: Path = DbOption) -> None:
+    """Run every stage again on one stored report with the current code (from its stored text)."""
+    from .batch import reanalyze as reanalyze_report
+
+    store = _open_store(db, write=True)
+    try:
+        full_id = _report_id(store, db, report_id)
+        with _stderr().status(f"reanalyzing {full_id[:12]}"):
+            analysis = reanalyze_report(store, full_id)
+    finally:
+        store.close()
+    counts = ", ".join(f"{len(getattr(analysis, k))} {k}" for k in
+                       ("figures", "stages", "practices", "findings", "recommendations"))
+    _stderr().print(f"reanalyzed {full_id[:12]} {analysis.report.title!r}: {counts}", markup=False, soft_wrap=True)
+
+
+def _report_id(store, db: Path, given: str) -> str:
+    """The full id of the report ``given`` names: an id, a unique id prefix, or a file it was read from."""
+    path = Path(given)
+    if path.is_file():
+        found = store.report_of_source(path)
+        if found is None:
+            raise _fail(f"{path}: no report in {db} was read from this file")
+        return found
+    try:
+        return store.resolve_id(given)
+    except KeyError as exc:
+        raise _fail(f"{db}: {exc.args[0]}")
+
+
+@app.command()
 def doctor(db: Path = DbOption) -> None:
     """Check the installation: packages, models load offline, SQLite FTS5, and the store."""
     from rich.console import Console

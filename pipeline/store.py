@@ -397,9 +397,38 @@ class Store:
                 self.conn.execute("DELETE FROM reports WHERE id = ?", (previous[0],))
 
     def delete_report(self, report_id: str) -> bool:
+        """Remove one report and everything of it: sources, sections, items, their vectors and index rows,
+        sentences, theme assignments; its practices leave the stored themes (a theme left empty goes)."""
         with self._transaction():
             cur = self.conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            if cur.rowcount:
+                self._drop_theme_members(report_id)
             return cur.rowcount > 0
+
+    def _drop_theme_members(self, report_id: str) -> None:
+        prefix = f"{report_id}:"
+        for theme_id, data in self.conn.execute("SELECT id, data FROM themes").fetchall():
+            theme = json.loads(data)
+            members = [m for m in theme.get("members", []) if not m.startswith(prefix)]
+            if len(members) == len(theme.get("members", [])):
+                continue
+            if not members:
+                self.conn.execute("DELETE FROM themes WHERE id = ?", (theme_id,))
+                continue
+            theme.update(members=members, size=len(members),
+                         reports=[r for r in theme.get("reports", []) if r != report_id])
+            self.conn.execute("UPDATE themes SET data = ? WHERE id = ?", (json.dumps(theme, ensure_ascii=False),
+                                                                         theme_id))
+
+    def report_of_source(self, path: Path) -> Optional[str]:
+        """The id of the report a file (as recorded on its last run) holds, or None."""
+        row = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (str(path.resolve()),)).fetchone()
+        return row[0] if row else None
+
+    def source_rows(self, report_id: str) -> list[dict]:
+        """The files merged into one report (identical cleaned content): path, size, mtime, last seen."""
+        return [{"path": r[0], "size": r[1], "mtime_ns": r[2], "seen_at": r[3]} for r in self.conn.execute(
+            "SELECT path, size, mtime_ns, seen_at FROM sources WHERE report_id = ? ORDER BY path", (report_id,))]
 
     # -- reads -------------------------------------------------------------------------------------
     def source(self, path: Path) -> Optional[StoredSource]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -326,3 +327,65 @@ def test_export_csv_with_bom_and_xlsx(tmp_path):
     assert result.exit_code == 0, result.output
     assert book.read_bytes().startswith(b"PK")
     assert runner.invoke(app, ["export", "--db", str(db), "--format", "xlsx"]).exit_code == 2
+
+
+def test_remove_takes_the_report_and_everything_of_it(tmp_path):
+    from pipeline.corpus import refresh_themes
+    from pipeline.store import Store
+
+    from .test_search import BagOfWordsEmbedder
+
+    db = _search_store(tmp_path / "s.db")
+    with Store(db) as store:
+        refresh_themes(store, embedder=BagOfWordsEmbedder(), n_themes=2)
+    result = runner.invoke(app, ["remove", "e5b2", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "removed e5b2ebcaf2" in result.output
+    with Store(db) as store:
+        assert [r.id for r in store.reports()] == ["a1b2c3d4e5"]
+        count = lambda sql: store.conn.execute(sql).fetchone()[0]  # noqa: E731
+        assert count("SELECT COUNT(*) FROM items WHERE report_id = 'e5b2ebcaf2'") == 0
+        assert count("SELECT COUNT(*) FROM item_vectors") == count("SELECT COUNT(*) FROM items") == 1
+        assert count("SELECT COUNT(*) FROM items_fts WHERE items_fts MATCH 'cadres'") == 0
+        assert count("SELECT COUNT(*) FROM sentences_fts WHERE sentences_fts MATCH 'cadres'") == 0
+        assert count("SELECT COUNT(*) FROM sentences WHERE report_id = 'e5b2ebcaf2'") == 0
+        assert count("SELECT COUNT(*) FROM practice_themes WHERE report_id = 'e5b2ebcaf2'") == 0
+        themes = store.themes()
+        assert themes and all(not m.startswith("e5b2ebcaf2:") for t in themes for m in t["members"])
+        assert sum(t["size"] for t in themes) == 1
+    again = runner.invoke(app, ["remove", "e5b2", "--db", str(db)])
+    assert again.exit_code == 1 and "no report with id 'e5b2'" in again.output
+
+
+def test_sources_lists_the_files_merged_into_a_report_and_remove_takes_a_path(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A Good Report\n\nThe province built 12 new demonstration sites in 2001.\n")
+    (folder / "b.txt").write_text((folder / "a.txt").read_text())
+    db = tmp_path / "s.db"
+    assert runner.invoke(app, ["ingest", str(folder), "--db", str(db)]).exit_code == 0
+    [row] = [json.loads(x) for x in runner.invoke(app, ["list", "--db", str(db), "--json"]).output.splitlines()]
+    listed = runner.invoke(app, ["sources", row["id"][:6], "--db", str(db), "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [Path(json.loads(x)["path"]).name for x in listed.output.splitlines()] == ["a.txt", "b.txt"]
+    result = runner.invoke(app, ["remove", str(folder / "b.txt"), "--db", str(db)])
+    assert result.exit_code == 0 and "2 source files" in result.output
+    assert runner.invoke(app, ["list", "--db", str(db), "--json"]).output == ""
+
+
+@pytest.mark.slow
+def test_reanalyze_runs_the_stages_again_on_the_stored_text(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A Survey of the County\n\nII. Main practices\n\nFirst, build demonstration "
+                                  "sites. Each township chose one site.\nSecond, train cadres.\n")
+    db = tmp_path / "s.db"
+    env = {"REPORTLENS_EMBEDDER": "tfidf"}
+    assert runner.invoke(app, ["ingest", str(folder), "--db", str(db)], env=env).exit_code == 0
+    [row] = [json.loads(x) for x in runner.invoke(app, ["list", "--db", str(db), "--json"]).output.splitlines()]
+    assert row["practices"] == 0
+    (folder / "a.txt").unlink()  # the stored text is enough
+    result = runner.invoke(app, ["reanalyze", row["id"][:6], "--db", str(db)], env=env)
+    assert result.exit_code == 0, result.output
+    [after] = [json.loads(x) for x in runner.invoke(app, ["list", "--db", str(db), "--json"]).output.splitlines()]
+    assert after["practices"] >= 2
