@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 import traceback
 from contextlib import ExitStack, contextmanager
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -18,7 +20,8 @@ from typing import Callable, Iterable, Iterator, Literal, Optional
 
 from .records import Analysis
 
-Status = Literal["new", "updated", "unchanged", "failed"]
+Status = Literal["new", "updated", "unchanged", "duplicate", "failed"]
+STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged", "duplicate", "failed")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class FileOutcome:
     error: Optional[str] = None
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    duplicate_of: Optional[str] = None  # the file that already holds this content ("duplicate")
 
 
 @dataclass
@@ -57,6 +61,8 @@ class _Work:
     error: Optional[str] = None
     seconds: float = 0.0
     embeddings: Optional[tuple[str, dict]] = None  # (model, vectors by text key) of the analysis's items
+    timed_out: bool = False  # the worker gave up on this file: its process may hold half-done state
+    retry: bool = False  # a worker that timed out before declined this file: give it to a fresh worker
 
 
 # Longest a single file may take before it is given up (reported as failed; the batch goes on).
@@ -91,17 +97,67 @@ def time_limit(seconds: Optional[float]) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextmanager
+def untimed() -> Iterator[None]:
+    """Stop the clock of an enclosing ``time_limit`` for the duration of the block, then restart it with
+    the time that was left (model loading is the process's cost, not the file's)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    remaining = signal.setitimer(signal.ITIMER_REAL, 0)[0]
+    try:
+        yield
+    finally:
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
+_WARM_UP_TEXT = """Warm-up report
+
+I. Main practices
+
+First, the county built 12 demonstration sites in 2001, up 5% from 2000. We recommend that it train cadres.
+"""
+_warmed_up: set[str] = set()  # names of the embedders this process has warmed up with
+
+
+def warm_up(embedder) -> None:
+    """Load the models and everything the stages import lazily, once per process, by analyzing a tiny
+    report: a time limit must not fire inside an import (an interrupted ``import torch`` cannot be
+    retried in that process: "Only a single TORCH_LIBRARY can be used ...")."""
+    if embedder.name in _warmed_up:
+        return
+    from .extract import analyze_report
+    from .ingest import ingest_text
+
+    analyze_report(ingest_text(_WARM_UP_TEXT, source="<warm-up>"), embedder=embedder)
+    embedder.embed(["warm up"])
+    _warmed_up.add(embedder.name)
+
+
+# Set in a worker process once a file timed out in it: an interrupted stage may have left module state
+# half-built, so that process takes no more files (the parent replaces it).
+_timed_out_here = False
+
+
 def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str,
-                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT) -> _Work:
+                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT, in_worker: bool = False) -> _Work:
     """Ingest one file and, unless the store already holds this content at this version, analyze it,
-    within ``time_limit_s`` seconds."""
+    within ``time_limit_s`` seconds (loading the models does not count)."""
+    global _timed_out_here
+    if _timed_out_here:
+        return _Work(path, retry=True)
     started = time.perf_counter()
     try:
         with time_limit(time_limit_s):
             return _process_file(path, db_path, analyze, version, started)
     except FileTimeout:
+        _timed_out_here = in_worker
         return _Work(path, error=f"gave up after {time_limit_s:g} s (raise the limit with --time-limit)",
-                     seconds=time.perf_counter() - started)
+                     seconds=time.perf_counter() - started, timed_out=True)
 
 
 def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float) -> _Work:
@@ -125,6 +181,8 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
             from .vectors import analysis_embeddings
 
             embedder = default_embedder()
+            with untimed():
+                warm_up(embedder)
             analysis = analyze_report(report, embedder=embedder)
             # Encode the items for search here, on this worker's core, rather than all at once after the
             # batch; texts the store already has vectors for are not encoded again.
@@ -151,6 +209,8 @@ def run(
     time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT,
     on_start: Optional[Callable[[int], None]] = None,
     on_outcome: Optional[Callable[[FileOutcome], None]] = None,
+    on_file: Optional[Callable[[Path], None]] = None,
+    on_step: Optional[Callable[[str], None]] = None,
 ) -> RunSummary:
     """Bring the store at ``db_path`` up to date with the files under ``paths``.
 
@@ -165,15 +225,19 @@ def run(
     started = time.perf_counter()
     summary = RunSummary()
     version = analysis_version() if analyze else None
-    files = list(iter_input_files(paths))
+    paths = [Path(p) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    files = list(iter_input_files(p for p in paths if p.exists()))
     if on_start:
-        on_start(len(files))
+        on_start(len(files) + len(missing))
 
     def finish(outcome: FileOutcome) -> None:
         summary.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)
 
+    for path in missing:
+        finish(FileOutcome(path, "failed", error="no such file or folder"))
     with Store(db_path) as store:
         todo: list[Path] = []
         for path in files:
@@ -184,31 +248,71 @@ def run(
             else:
                 todo.append(path)
 
+        holders: dict[str, str] = {}  # report id -> the file of this run that brought it
+
+        def holder_of(report_id: str, path: Path) -> Optional[str]:
+            """Another file that holds this content, when ``path`` did not hold it before."""
+            if report_id in holders:
+                return holders[report_id]
+            stored = store.source(path)
+            if stored is not None and stored.report_id == report_id:
+                return None
+            others = [s for s in store.sources_of(report_id) if s != str(path.resolve())]
+            return others[0] if others else None
+
         db = str(db_path)
-        for work in _map(todo, db, analyze, version or "", workers, time_limit_s):
+        for work in _map(todo, db, analyze, version or "", workers, time_limit_s, on_file):
             if work.error is not None:
                 finish(FileOutcome(work.path, "failed", error=work.error, seconds=work.seconds))
                 continue
-            if work.known_id is not None:
-                store.record_source(work.path, work.known_id)
-                finish(FileOutcome(work.path, "unchanged", report_id=work.known_id, title=work.title,
-                                   seconds=work.seconds))
+            report_id = work.known_id if work.known_id is not None else work.analysis.report.id
+            other = holder_of(report_id, work.path)
+            if work.known_id is not None or report_id in holders:
+                # the store already has this content at this version (from another file, or this one)
+                store.record_source(work.path, report_id)
+                finish(FileOutcome(work.path, "duplicate" if other else "unchanged", report_id=report_id,
+                                   title=work.title or (work.analysis and work.analysis.report.title),
+                                   seconds=work.seconds, duplicate_of=other))
                 continue
             analysis = work.analysis
             existed = store.has_report(analysis.report.id) or store.source(work.path) is not None
             store.save(analysis, version, source=work.path, embeddings=work.embeddings)
+            holders[report_id] = str(work.path)
             finish(FileOutcome(
-                work.path, "updated" if existed else "new", report_id=analysis.report.id,
-                title=analysis.report.title, seconds=work.seconds,
+                work.path, "duplicate" if other else "updated" if existed else "new", report_id=report_id,
+                title=analysis.report.title, seconds=work.seconds, duplicate_of=other,
                 counts={k: len(getattr(analysis, k)) for k in
                         ("figures", "stages", "practices", "findings", "recommendations")},
             ))
         if analyze and (summary.count("new") or summary.count("updated") or store.unthemed_practices()):
             from .corpus import index_and_theme
 
+            if on_step:
+                on_step("themes")
             summary.themes = index_and_theme(store)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def reanalyze(store, report_id: str) -> Analysis:
+    """Run every stage again on one stored report (its stored text and sections, so the source files may
+    be gone) with the current code, store the result, and bring item vectors and themes up to date."""
+    from .corpus import index_and_theme
+    from .embed import default_embedder
+    from .extract import analysis_version, analyze_report
+    from .records import Report
+    from .vectors import analysis_embeddings
+
+    stored = store.load(report_id).report
+    # only what ingestion gives: the metadata stage fills in the rest afresh
+    report = Report(id=stored.id, source=stored.source, title=stored.title, language=stored.language,
+                    text=stored.text, sections=stored.sections)
+    embedder = default_embedder()
+    analysis = analyze_report(report, embedder=embedder)
+    vectors = analysis_embeddings(analysis, embedder, store)
+    store.save(analysis, analysis_version(), embeddings=(embedder.name, vectors) if vectors else None)
+    index_and_theme(store, embedder)
+    return analysis
 
 
 def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
@@ -230,32 +334,51 @@ def _init_worker(workers: int) -> None:
 
 
 def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
-         time_limit_s: Optional[float]) -> Iterator[_Work]:
-    """Process files in this process, or in ``workers`` processes, yielding results as they finish."""
+         time_limit_s: Optional[float], on_file: Optional[Callable[[Path], None]] = None) -> Iterator[_Work]:
+    """Process files in this process, or in ``workers`` processes, yielding results as they finish.
+
+    A worker that gave up on a file is not trusted with another: the pool stops taking files, lets the
+    files in flight finish (those the timed-out worker declines come back for a retry), and a fresh
+    pool takes the rest.
+    """
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
+            if on_file:
+                on_file(path)
             yield process_file(path, db, analyze, version, time_limit_s)
         return
-    # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_init_worker, initargs=(workers,)) as pool:
-        # Keep only a few files in flight per worker, so memory stays flat however large the batch.
-        pending = {}
-        queue = iter(paths)
-        for path in queue:
-            pending[pool.submit(process_file, path, db, analyze, version, time_limit_s)] = path
-            if len(pending) >= 2 * workers:
-                break
-        from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
 
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                path = pending.pop(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # a worker died (e.g. killed by the OOM killer)
-                    yield _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending[pool.submit(process_file, nxt, db, analyze, version, time_limit_s)] = nxt
+    queue: deque[Path] = deque(paths)
+    while queue:
+        # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                 initializer=_init_worker, initargs=(workers,)) as pool:
+            pending: dict = {}
+            replace = False
+
+            def submit() -> None:
+                # Keep only a few files in flight per worker, so memory stays flat however large the batch.
+                while queue and not replace and len(pending) < 2 * workers:
+                    path = queue.popleft()
+                    pending[pool.submit(process_file, path, db, analyze, version, time_limit_s, True)] = path
+
+            submit()
+            while pending:
+                if on_file:
+                    on_file(next(iter(pending.values())))  # the oldest in flight
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: str(pending[f])):
+                    path = pending.pop(future)
+                    try:
+                        work = future.result()
+                    except Exception as exc:  # a worker died (e.g. killed by the OOM killer)
+                        work = _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
+                        # a dead worker breaks its pool: the files left go to a fresh one
+                        replace = replace or isinstance(exc, BrokenProcessPool)
+                    if work.retry:
+                        queue.appendleft(path)
+                        continue
+                    replace = replace or work.timed_out
+                    yield work
+                submit()

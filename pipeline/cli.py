@@ -28,6 +28,11 @@ app = typer.Typer(
 DbOption = typer.Option(
     "reportlens.db", "--db", envvar="REPORTLENS_DB", help="SQLite store to read and write.", show_default=True
 )
+# The shared output options: every command that prints data takes the same flags, declared once here.
+JsonOption = typer.Option(False, "--json", help="Print the data as JSON Lines (one object per line).")
+CsvOption = typer.Option(False, "--csv", help="Print the data as CSV with a header row.")
+BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark (for Excel, Chinese text).")
+ReportIdArgument = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
                                show_default=False)
 
@@ -39,8 +44,28 @@ def _stderr():
 
 
 def _fail(message: str, code: int = 1) -> "typer.Exit":
-    _stderr().print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    _stderr().print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _emit(rows: list[dict], as_json: bool, as_csv: bool, table=None, bom: bool = False) -> None:
+    """Print ``rows`` as JSON Lines, CSV, or (the default, for people) ``table(rows)``: the one place the
+    shared output options take effect."""
+    if as_json and as_csv:
+        raise typer.BadParameter("give --json or --csv, not both", param_hint="--json/--csv")
+    if as_json or (table is None and not as_csv):
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif as_csv:
+        from .export import csv_table
+
+        sys.stdout.write(("\ufeff" if bom else "") + csv_table(rows))
+    else:
+        from rich.console import Console
+
+        Console().print(table(rows))
 
 
 def _version_callback(value: bool) -> None:
@@ -97,52 +122,73 @@ def run(
 
 
 def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit: Optional[float] = None) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.markup import escape
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
     from rich.table import Table
 
+    from .batch import STATUSES
     from .batch import run as run_batch
     from .store import StoreError
 
     console = _stderr()
-    missing = [p for p in paths if not p.exists()]
-    for p in missing:
-        console.print(f"{p}: no such file or folder", markup=False)
+    verb = "analyzing" if analyze else "ingesting"
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
                         console=console, transient=True, disable=not console.is_terminal)
-    task = progress.add_task("analyzing" if analyze else "ingesting", total=None)
+    task = progress.add_task(verb, total=None, current="")
 
     def on_outcome(outcome) -> None:
         if outcome.status == "failed":
             progress.console.print(f"{outcome.path}: {outcome.error}", markup=False, soft_wrap=True)
+        elif outcome.status == "duplicate":
+            progress.console.print(f"{outcome.path}: duplicate of {outcome.duplicate_of}", markup=False,
+                                   soft_wrap=True)
         progress.advance(task)
+
+    def on_step(step: str) -> None:
+        # the corpus stages after the files take a while on a large store: say what is going on
+        progress.update(task, description="building themes" if step == "themes" else step, current="")
 
     try:
         with progress:
             summary = run_batch(
-                [p for p in paths if p.exists()], db, analyze=analyze, workers=workers, time_limit_s=time_limit,
+                paths, db, analyze=analyze, workers=workers, time_limit_s=time_limit,
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
+                on_file=lambda path: progress.update(task, current=escape(path.name)), on_step=on_step,
             )
     except StoreError as exc:
         raise _fail(str(exc))
 
-    table = Table(title=f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", title_justify="left")
+    # one line that never wraps inside the path (a table title wraps at the table's narrow width)
+    console.print(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", markup=False,
+                  soft_wrap=True)
+    table = Table()
     for column in ("status", "files"):
         table.add_column(column)
-    for status in ("new", "updated", "unchanged", "failed"):
+    for status in STATUSES:
         table.add_row(status, str(summary.count(status)))
     console.print(table)
-    if summary.failed or missing:
+    if summary.failed:
         raise typer.Exit(1)
 
 
 @app.command("list")
 def list_reports(
     db: Path = DbOption,
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
+    sort: str = typer.Option("title", "--sort", help="title, year, number or id (years: newest first)."),
+    since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
+    until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
+    number: Optional[str] = typer.Option(None, "--number", help="Only reports whose number holds this, e.g. GAO-26."),
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
 ) -> None:
-    """List the reports in the store with their counts of extracted items."""
+    """List the reports in the store: number, year, title, language, type and counts of extracted items."""
     from .store import StoreError
 
+    if sort not in ("title", "year", "number", "id"):
+        raise typer.BadParameter("use title, year, number or id", param_hint="--sort")
     store = _open_store(db)
     try:
         rows = list(store.reports())
@@ -150,21 +196,36 @@ def list_reports(
         raise _fail(str(exc))
     finally:
         store.close()
-    if as_json:
-        for r in rows:
-            sys.stdout.write(json.dumps({"id": r.id, "title": r.title, "source": r.source, "language": r.language,
-                                         "report_type": r.report_type, **r.counts}, ensure_ascii=False) + "\n")
-        return
-    from rich.console import Console
+    rows = [r for r in rows if (since is None or (r.year or 0) >= since) and (until is None or (r.year or 9999) <= until)
+            and (number is None or number.lower() in (r.number or "").lower())]
+    keys = {"title": lambda r: (r.title.lower(), r.id), "id": lambda r: r.id,
+            "year": lambda r: (r.year is None, -(r.year or 0), r.title.lower()),
+            "number": lambda r: (r.number is None, _natural(r.number or ""), r.title.lower())}
+    rows.sort(key=keys[sort])
+    _emit([{"id": r.id, "number": r.number, "year": r.year, "title": r.title, "source": r.source,
+            "language": r.language, "report_type": r.report_type, **r.counts} for r in rows],
+          as_json, as_csv, _reports_table, bom)
+
+
+def _natural(text: str) -> list:
+    """A sort key that orders the numbers inside text by value (GAO-26-99 before GAO-26-100)."""
+    import re
+
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def _reports_table(rows: list[dict]):
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table()
-    for column in ("id", "title", "lang", "type", "figures", "practices", "findings", "recs"):
+    for column in ("id", "number", "year", "title", "lang", "type", "figures", "practices", "findings", "recs"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r.id[:12], r.title, r.language, r.report_type or "", str(r.counts["figures"]),
-                      str(r.counts["practices"]), str(r.counts["findings"]), str(r.counts["recommendations"]))
-    Console().print(table)
+        table.add_row(r["id"][:12], escape(r["number"] or ""), str(r["year"] or ""), escape(r["title"]),
+                      r["language"], escape(r["report_type"] or ""), str(r["figures"]), str(r["practices"]), str(r["findings"]),
+                      str(r["recommendations"]))
+    return table
 
 
 @app.command()
@@ -210,32 +271,46 @@ def summarize(
 def export(
     db: Path = DbOption,
     out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="Folder (json, csv) or file (jsonl); jsonl without it goes to stdout."),
-    fmt: str = typer.Option("json", "--format", "-f", help="json: one file per report; jsonl; csv."),
+                                       help="Folder (json, csv) or file (jsonl, xlsx); jsonl without it goes to stdout."),
+    fmt: str = typer.Option("json", "--format", "-f",
+                            help="json: one file per report; jsonl; csv: figures, practices, findings and "
+                                 "recommendations; xlsx: one workbook, a sheet per part."),
+    bom: bool = BomOption,
 ) -> None:
-    """Export every stored report: the full JSON contract, JSON Lines, or figures/practices CSV."""
-    from .export import to_json_line, write_atomic, write_csv_files, write_json_files, write_jsonl
+    """Export every stored report: the full JSON contract, JSON Lines, CSV tables or an Excel workbook."""
+    from .export import (ExportError, check_out_path, to_json_line, write_atomic, write_csv_tables,
+                         write_json_files, write_jsonl, xlsx_bytes)
 
-    if fmt not in ("json", "jsonl", "csv"):
-        raise typer.BadParameter("use json, jsonl or csv", param_hint="--format")
+    if fmt not in ("json", "jsonl", "csv", "xlsx"):
+        raise typer.BadParameter("use json, jsonl, csv or xlsx", param_hint="--format")
     if fmt in ("json", "csv") and out is None:
         raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
-    store = _open_store(db)
+    if fmt == "xlsx" and out is None:
+        raise typer.BadParameter("--format xlsx writes a workbook: give --out FILE.xlsx", param_hint="--out")
     try:
-        analyses = store.iter_analyses()
-        if fmt == "json":
-            written = write_json_files(analyses, out)
-            _stderr().print(f"wrote {len(written)} reports to {out}")
-        elif fmt == "csv":
-            written = write_csv_files(analyses, out)
-            _stderr().print(f"wrote {', '.join(str(p) for p in written)}")
-        elif out is None:
-            write_jsonl(analyses, sys.stdout)
-        else:
-            write_atomic(out, "".join(to_json_line(a) for a in analyses))
-            _stderr().print(f"wrote {out}")
-    finally:
-        store.close()
+        if out is not None:
+            check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
+        store = _open_store(db)
+        try:
+            analyses = store.iter_analyses()
+            if fmt == "json":
+                written = write_json_files(analyses, out)
+                _stderr().print(f"wrote {len(written)} reports to {out}", soft_wrap=True)
+            elif fmt == "csv":
+                written = write_csv_tables(analyses, out, bom=bom)
+                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+            elif fmt == "xlsx":
+                write_atomic(out, xlsx_bytes(analyses))
+                _stderr().print(f"wrote {out}", soft_wrap=True)
+            elif out is None:
+                write_jsonl(analyses, sys.stdout)
+            else:
+                write_atomic(out, "".join(to_json_line(a) for a in analyses))
+                _stderr().print(f"wrote {out}", soft_wrap=True)
+        finally:
+            store.close()
+    except ExportError as exc:
+        raise _fail(str(exc))
 
 
 @app.command()
@@ -256,7 +331,10 @@ def schema(
 def themes(
     db: Path = DbOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Re-cluster every practice instead of assigning new ones."),
-    n_themes: Optional[int] = typer.Option(None, "--themes", min=1, help="Number of discovered themes (default: automatic)."),
+    n_themes: Optional[int] = typer.Option(
+        None, "--themes", min=1,
+        help="Number of discovered themes in all, shared among the report languages by their number of "
+             "practices (at least one each; codebook themes come in addition). Default: automatic."),
     top: int = typer.Option(3, "--top", min=0, help="Practices shown per theme."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per theme."),
 ) -> None:
@@ -264,7 +342,7 @@ def themes(
     from .corpus import index_and_theme, refresh_themes, theme_listing
     from .extract import CODEBOOK_PATH
 
-    store = _open_store(db)
+    store = _open_store(db, write=True)
     try:
         if rebuild or n_themes is not None:
             refresh_themes(store, rebuild=True, n_themes=n_themes, codebook_path=CODEBOOK_PATH)
@@ -292,47 +370,56 @@ def search(
     query: str = typer.Argument(..., help="What to look for, in plain words.", show_default=False),
     db: Path = DbOption,
     kind: str = typer.Option("practices", "--kind", "-k",
-                             help="practices, findings, recommendations, figures, stages, or all."),
-    mode: str = typer.Option("hybrid", "--mode", "-m", help="keyword (BM25), semantic (MiniLM) or hybrid (RRF)."),
+                             help="practices, findings, recommendations, figures, stages, text (sentences of "
+                                  "the reports), or all."),
+    mode: str = typer.Option("hybrid", "--mode", "-m",
+                             help="keyword (BM25; also searches the reports' text), semantic (MiniLM) or "
+                                  "hybrid (RRF)."),
     region: Optional[str] = typer.Option(None, "--region", help="Only reports or items about this region."),
     theme: Optional[str] = typer.Option(None, "--theme", help="Only practices of this theme (id or label words)."),
     report: Optional[str] = typer.Option(None, "--report", help="Only this report (id prefix or title words)."),
     report_type: Optional[str] = typer.Option(None, "--type", help="Only reports of this type, e.g. audit."),
     since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
     until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
-    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit, with ids, scores and span."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results (of items, and of text)."),
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
 ) -> None:
-    """Search the extracted practices (or other items) of every stored report, by keyword and meaning."""
+    """Search the extracted items (and the reports' text) of every stored report, by keyword and meaning."""
     from .search import KINDS, Filters, QueryError, Searcher
 
-    kinds = list(KINDS) if kind == "all" else [kind]
-    if any(k not in KINDS for k in kinds):
-        raise typer.BadParameter(f"use one of {', '.join(KINDS)} or all", param_hint="--kind")
+    if kind not in (*KINDS, "text", "all"):
+        raise typer.BadParameter(f"use one of {', '.join(KINDS)}, text or all", param_hint="--kind")
     if mode not in ("keyword", "semantic", "hybrid"):
         raise typer.BadParameter("use keyword, semantic or hybrid", param_hint="--mode")
+    kinds = list(KINDS) if kind == "all" else [kind]
+    filters = Filters(region=region, theme=theme, report=report, report_type=report_type, since=since, until=until)
     store = _open_store(db)
+    searcher = Searcher(store)
     try:
-        hits = Searcher(store).search(query, kinds=kinds, mode=mode, limit=limit,
-                                      filters=Filters(region=region, theme=theme, report=report,
-                                                      report_type=report_type, since=since, until=until))
+        hits = [] if kind == "text" else searcher.search(query, kinds=kinds, mode=mode, limit=limit, filters=filters)
+        text_hits = searcher.search_text(query, filters, limit) if kind in ("text", "all") or mode == "keyword" else []
     except QueryError as exc:
         raise _fail(str(exc))
     finally:
+        searcher.close()
         store.close()
-    _print_hits(hits, query, as_json)
+    _print_hits(hits, query, as_json, as_csv, bom, text_hits)
 
 
 @app.command()
 def similar(
-    item: str = typer.Argument(..., help="REPORT_ID:ITEM_ID of a practice (as `search --json` prints it).",
-                               show_default=False),
+    item: str = typer.Argument(..., help="REPORT_ID:ITEM_ID of an item, as `search` prints it; the report id may "
+                                         "be a unique prefix (3f2a9c:P6).", show_default=False),
     db: Path = DbOption,
     limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
     same_report: bool = typer.Option(False, "--same-report", help="Include items of the same report."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per hit."),
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
 ) -> None:
-    """Practices from other reports that resemble this one: who else did something like it."""
+    """Items of other reports that resemble this one, with their cosine: who else did something like it."""
     from .search import QueryError, Searcher
 
     store = _open_store(db)
@@ -342,22 +429,117 @@ def similar(
         raise _fail(str(exc))
     finally:
         store.close()
-    _print_hits(hits, "", as_json)
+    _print_hits(hits, "", as_json, as_csv, bom)
 
 
-def _print_hits(hits, query: str, as_json: bool) -> None:
-    if as_json:
-        for hit in hits:
-            sys.stdout.write(json.dumps(hit.as_dict(), ensure_ascii=False) + "\n")
+def _print_hits(hits, query: str, as_json: bool, as_csv: bool, bom: bool = False, text_hits=()) -> None:
+    rows = [_hit_row(hit, flat=as_csv) for hit in [*hits, *text_hits]]
+    if as_json or as_csv:
+        _emit(rows, as_json, as_csv, bom=bom)
         return
     from rich.console import Console
 
     from .render import hits_table
 
-    if not hits:
+    if not hits and not text_hits:
         _stderr().print("no results")
         return
-    Console().print(hits_table(hits, query))
+    console = Console()
+    if hits:
+        console.print(hits_table(hits, query))
+    if text_hits:
+        console.print(hits_table(text_hits, query, title="In the reports' text"))
+
+
+def _hit_row(hit, flat: bool = False) -> dict:
+    """A hit as JSON has it; ``flat`` (for CSV): the span as start and end, the regions as one cell."""
+    row = hit.as_dict()
+    if flat:
+        start, end = row.pop("span")
+        row = {**row, "start": start, "end": end, "regions": "; ".join(row["regions"])}
+    return row
+
+
+@app.command()
+def remove(
+    report: str = typer.Argument(..., help="A report id (or unique prefix), or the path of a file it was read from.",
+                                 show_default=False),
+    db: Path = DbOption,
+) -> None:
+    """Remove one report from the store: its items, vectors, index rows and sources; themes lose its practices."""
+    store = _open_store(db, write=True)
+    try:
+        report_id = _report_id(store, db, report)
+        title, files = store.load(report_id).report.title, len(store.sources_of(report_id))
+        store.delete_report(report_id)
+    finally:
+        store.close()
+    _stderr().print(f"removed {report_id[:12]} {title!r} ({files} source file{'s' if files != 1 else ''}); "
+                    "a later `run` over its folder adds it again", markup=False, soft_wrap=True)
+
+
+@app.command()
+def sources(
+    report_id: str = ReportIdArgument,
+    db: Path = DbOption,
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+    bom: bool = BomOption,
+) -> None:
+    """The files merged into one report (files with identical cleaned content are one report)."""
+    import datetime
+
+    store = _open_store(db)
+    try:
+        rows = store.source_rows(_report_id(store, db, report_id))
+    finally:
+        store.close()
+    for row in rows:
+        row["modified"] = datetime.datetime.fromtimestamp(row["mtime_ns"] / 1e9).isoformat(timespec="seconds")
+        row["seen_at"] = datetime.datetime.fromtimestamp(row["seen_at"]).isoformat(timespec="seconds")
+
+    def table(rows):
+        from rich.table import Table
+
+        t = Table()
+        for column in ("path", "size", "modified", "last seen"):
+            t.add_column(column, overflow="fold")
+        for r in rows:
+            t.add_row(r["path"], f"{r['size']:,}", r["modified"], r["seen_at"])
+        return t
+
+    _emit(rows, as_json, as_csv, table, bom)
+
+
+@app.command()
+def reanalyze(report_id: str = ReportIdArgument, db: Path = DbOption) -> None:
+    """Run every stage again on one stored report with the current code (from its stored text)."""
+    from .batch import reanalyze as reanalyze_report
+
+    store = _open_store(db, write=True)
+    try:
+        full_id = _report_id(store, db, report_id)
+        with _stderr().status(f"reanalyzing {full_id[:12]}"):
+            analysis = reanalyze_report(store, full_id)
+    finally:
+        store.close()
+    counts = ", ".join(f"{len(getattr(analysis, k))} {k}" for k in
+                       ("figures", "stages", "practices", "findings", "recommendations"))
+    _stderr().print(f"reanalyzed {full_id[:12]} {analysis.report.title!r}: {counts}", markup=False, soft_wrap=True)
+
+
+def _report_id(store, db: Path, given: str) -> str:
+    """The full id of the report ``given`` names: an id, a unique id prefix, or a file it was read from."""
+    path = Path(given)
+    if path.is_file():
+        found = store.report_of_source(path)
+        if found is None:
+            raise _fail(f"{path}: no report in {db} was read from this file")
+        return found
+    try:
+        return store.resolve_id(given)
+    except KeyError as exc:
+        raise _fail(f"{db}: {exc.args[0]}")
 
 
 @app.command()
@@ -408,13 +590,15 @@ def _load_report(db: Path, report_id: str):
         store.close()
 
 
-def _open_store(db: Path):
+def _open_store(db: Path, write: bool = False):
+    """The store at ``db`` for a command; a missing, empty or foreign file is an error, never a new store.
+    Commands that only read open it read-only."""
     from .store import Store, StoreError
 
-    if not db.exists():
-        raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
     try:
-        return Store(db)
+        if write:
+            Store(db, readonly=True).close()  # is there a store at all? (creating one is `run`'s job)
+        return Store(db, readonly=not write)
     except StoreError as exc:
         raise _fail(str(exc))
 

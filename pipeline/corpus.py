@@ -3,7 +3,6 @@ theme listing. They run after a batch (``batch.run``) and from `reportlens theme
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +47,8 @@ def refresh_themes(
 ) -> ThemeRefresh:
     """Bring the store's themes up to date: assign new practices to existing themes, or re-cluster all.
 
-    Re-clusters when asked (``rebuild``, ``n_themes``), when there are no themes yet, or when too many
+    Re-clusters when asked (``rebuild``, ``n_themes``: the number of discovered themes across all
+    languages, shared among them; codebook themes come in addition), when there are no themes yet, or when too many
     practices fit no existing theme. Practices are themed per report language: the sentence encoder is
     English, and mixing languages would split the corpus by language instead of by topic. The codebook
     (English descriptions) applies to English practices. Embeddings come from the store's cache.
@@ -96,10 +96,12 @@ def refresh_themes(
     codebook = load_codebook(codebook_path) if codebook_path and Path(codebook_path).exists() else None
     themes: list[dict] = []
     members: dict[tuple[str, str], str] = {}
+    shares = share_themes(n_themes, {language: len(group) for language, group in by_language.items()}) \
+        if n_themes else {}
     for language in sorted(by_language):
         group = by_language[language]
         vectors = embed_cached(store, [embedding_text(i) for i in group], embedder)
-        built = build_themes(group, vectors, n_themes=min(n_themes, len(group)) if n_themes else None,
+        built = build_themes(group, vectors, n_themes=shares.get(language),
                              codebook=codebook if language == "en" else None, embedder=embedder)
         by_id = {i.id: i for i in group}
         for theme in built:
@@ -108,6 +110,18 @@ def refresh_themes(
     themes.sort(key=lambda t: (t["codebook"] is None, -t["size"], t["id"]))
     store.replace_themes(themes, members)
     return ThemeRefresh(True, len(themes), len(items), len(items), time.perf_counter() - started)
+
+
+def share_themes(n_themes: int, sizes: dict[str, int]) -> dict[str, int]:
+    """Split ``n_themes`` discovered themes among the languages: one each, the rest in proportion to
+    their practices (largest remainder), never more than a language has practices."""
+    spare = max(0, n_themes - len(sizes))
+    total = sum(sizes.values())
+    exact = {lang: spare * size / total for lang, size in sizes.items()}
+    shares = {lang: int(x) for lang, x in exact.items()}
+    for lang in sorted(exact, key=lambda g: (-(exact[g] - shares[g]), g))[:spare - sum(shares.values())]:
+        shares[lang] += 1
+    return {lang: min(1 + share, sizes[lang]) for lang, share in shares.items()}
 
 
 def _theme_fields(stored: dict) -> dict:
@@ -121,29 +135,22 @@ def _item_key(item) -> tuple[str, str]:
 
 def theme_listing(store, top: int) -> list[dict]:
     """Themes with their current size, reports, regions and most typical practices."""
-    members: dict[str, list] = {}
-    for row in store.conn.execute(
-            """SELECT pt.theme_id, i.report_id, i.item_id, i.text, r.title, r.studied_regions,
-                      json_extract(i.data, '$.region'), i.rowid FROM practice_themes pt
-               JOIN items i ON i.report_id = pt.report_id AND i.item_id = pt.item_id AND i.kind = 'practices'
-               JOIN reports r ON r.id = i.report_id ORDER BY pt.theme_id, i.report_id, i.ord"""):
-        members.setdefault(row[0], []).append(row)
+    members = store.theme_members()
     listing = []
     for theme in store.themes():
         rows = members.get(theme["id"], [])
-        regions = sorted({row[6] or (json.loads(row[5]) or [""])[0] for row in rows} - {""})
         listing.append({
             "id": theme["id"], "label": theme["label"], "codebook": theme.get("codebook"),
             "key_phrases": theme.get("key_phrases", []), "size": len(rows),
-            "reports": sorted({row[1] for row in rows}), "regions": regions,
-            "practices": [{"id": f"{row[1]}:{row[2]}", "text": row[3], "report": row[4],
-                           "region": row[6] or ((json.loads(row[5]) or [None])[0])}
+            "reports": sorted({row["report_id"] for row in rows}),
+            "regions": sorted({row["region"] or "" for row in rows} - {""}),
+            "practices": [{k: row[k] for k in ("id", "text", "report", "region")}
                           for row in _typical(rows, theme, store)[:top]],
         })
     return listing
 
 
-def _typical(rows: list, theme: dict, store) -> list:
+def _typical(rows: list[dict], theme: dict, store) -> list[dict]:
     """Members nearest the theme's centroid first (stored order for members without a vector)."""
     centroid = theme.get("centroid")
     if not centroid or not rows:
@@ -152,12 +159,8 @@ def _typical(rows: list, theme: dict, store) -> list:
 
     from .embed import default_embedder
 
-    model = default_embedder().name
-    marks = ",".join("?" * len(rows))
-    vectors = {rowid: np.frombuffer(blob, dtype=np.float32) for rowid, blob in store.conn.execute(
-        f"SELECT item_rowid, vector FROM item_vectors WHERE model = ? AND item_rowid IN ({marks})",
-        [model, *(row[7] for row in rows)])}
+    vectors = store.vectors_of([row["rowid"] for row in rows], default_embedder().name)
     center = np.asarray(centroid, dtype=np.float32)
     if not vectors or len(next(iter(vectors.values()))) != len(center):
         return rows
-    return sorted(rows, key=lambda row: -float(vectors[row[7]] @ center) if row[7] in vectors else 0.0)
+    return sorted(rows, key=lambda row: -float(vectors[row["rowid"]] @ center) if row["rowid"] in vectors else 0.0)

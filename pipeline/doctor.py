@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import platform
-import sqlite3
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -52,10 +51,9 @@ def _minilm() -> str:
 
 
 def _sqlite() -> str:
-    conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61')")
-    conn.close()
-    return f"SQLite {sqlite3.sqlite_version} with FTS5"
+    from .store import sqlite_features
+
+    return sqlite_features()
 
 
 def _store(db: Path) -> Callable[[], str]:

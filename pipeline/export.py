@@ -15,12 +15,24 @@ from typing import IO, Iterable, Iterator
 
 from .records import Analysis
 
+
+class ExportError(Exception):
+    """An export cannot be written where it was asked to go; the message names the path and the reason."""
+
+
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "report.schema.json"
 
 FIGURE_COLUMNS = ["report_id", "report_title", "id", "value", "kind", "unit", "qualifier", "low", "high",
                   "measures", "base", "year", "region", "change", "text", "start", "end", "sentence"]
 PRACTICE_COLUMNS = ["report_id", "report_title", "id", "parent", "level", "group", "theme", "region", "actor",
                     "text", "detail", "start", "end"]
+FINDING_COLUMNS = ["report_id", "report_title", "id", "text", "detail", "start", "end", "sentence"]
+RECOMMENDATION_COLUMNS = ["report_id", "report_title", "id", "target", "supports", "text", "detail", "start", "end",
+                          "sentence"]
+STAGE_COLUMNS = ["report_id", "report_title", "id", "order", "label", "start_label", "end_label", "start_year",
+                 "end_year", "text", "start", "end"]
+REPORT_COLUMNS = ["report_id", "number", "year", "title", "source", "language", "report_type", "studied_regions",
+                  "target_region", "figures", "stages", "practices", "findings", "recommendations"]
 
 
 def report_schema() -> dict:
@@ -43,19 +55,52 @@ def to_json_line(analysis: Analysis) -> str:
     return json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def write_atomic(path: Path, data: str) -> None:
-    """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def check_out_path(path: Path, writes: str) -> None:
+    """Raise ``ExportError`` unless ``path`` can take an export that ``writes`` a "folder" or a "file":
+    its parent folder must exist (the folder itself is created), and it must not be the other kind."""
+    if writes == "folder" and path.exists() and not path.is_dir():
+        raise ExportError(f"{path}: is a file; this format writes a folder of files (give a folder)")
+    if writes == "file" and path.is_dir():
+        raise ExportError(f"{path}: is a folder; this format writes one file (give a file name)")
+    parent = path.parent
+    if not parent.is_dir():
+        reason = "is a file" if parent.exists() else "no such folder"
+        raise ExportError(f"{path}: cannot write there: {parent} {reason}")
+
+
+def _file_mode() -> int:
+    """The mode a new file gets under the current umask (what ``open`` would give it)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never half.
+
+    The file gets the umask's mode, as a plain write would (``mkstemp`` alone makes it 0600, which
+    colleagues on a shared drive cannot read). ``OSError`` becomes ``ExportError`` naming the path.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        os.fchmod(fd, _file_mode())
+        binary = isinstance(data, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) \
+                as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            reason = "is a folder" if isinstance(exc, IsADirectoryError) else exc.strerror or str(exc)
+            raise ExportError(f"{path}: cannot write ({reason})") from None
         raise
 
 
@@ -102,6 +147,102 @@ def _csv(rows: Iterable[dict], columns: list[str]) -> str:
     for row in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+def _report_rows(analysis: Analysis) -> Iterator[dict]:
+    r = analysis.report
+    yield {"report_id": r.id, "number": r.number, "year": r.year, "title": r.title, "source": r.source,
+           "language": r.language, "report_type": r.report_type, "studied_regions": "; ".join(r.studied_regions),
+           "target_region": r.target_region,
+           **{k: len(getattr(analysis, k)) for k in ("figures", "stages", "practices", "findings", "recommendations")}}
+
+
+def _finding_rows(analysis: Analysis) -> Iterator[dict]:
+    r = analysis.report
+    for f in analysis.findings:
+        yield {"report_id": r.id, "report_title": r.title, "id": f.id, "text": f.text, "detail": f.detail,
+               "start": f.span[0], "end": f.span[1], "sentence": f.sentence}
+
+
+def _recommendation_rows(analysis: Analysis) -> Iterator[dict]:
+    r = analysis.report
+    for rec in analysis.recommendations:
+        yield {"report_id": r.id, "report_title": r.title, "id": rec.id, "target": rec.target,
+               "supports": "; ".join(rec.supports), "text": rec.text, "detail": rec.detail, "start": rec.span[0],
+               "end": rec.span[1], "sentence": rec.sentence}
+
+
+def _stage_rows(analysis: Analysis) -> Iterator[dict]:
+    r = analysis.report
+    for st in analysis.stages:
+        yield {"report_id": r.id, "report_title": r.title, "id": st.id, "order": st.order, "label": st.label,
+               "start_label": st.start, "end_label": st.end, "start_year": st.start_year, "end_year": st.end_year,
+               "text": st.text, "start": st.span[0], "end": st.span[1]}
+
+
+# The parts of a spreadsheet export: one CSV file or one workbook sheet each, in this order.
+PARTS = {
+    "reports": (_report_rows, REPORT_COLUMNS),
+    "figures": (_figure_rows, FIGURE_COLUMNS),
+    "practices": (_practice_rows, PRACTICE_COLUMNS),
+    "findings": (_finding_rows, FINDING_COLUMNS),
+    "recommendations": (_recommendation_rows, RECOMMENDATION_COLUMNS),
+    "stages": (_stage_rows, STAGE_COLUMNS),
+}
+# Excel opens a UTF-8 CSV without a byte-order mark as the local code page: Chinese text turns to mojibake.
+BOM = "\ufeff"
+
+
+def write_csv_tables(analyses: Iterable[Analysis], out_dir: Path, bom: bool = False) -> list[Path]:
+    """``figures.csv``, ``practices.csv``, ``findings.csv`` and ``recommendations.csv`` in ``out_dir``,
+    for spreadsheet users; ``bom`` starts each with a UTF-8 byte-order mark (for Excel)."""
+    analyses = list(analyses)
+    written = []
+    for part in ("figures", "practices", "findings", "recommendations"):
+        rows, columns = PARTS[part]
+        path = out_dir / f"{part}.csv"
+        write_atomic(path, (BOM if bom else "") + _csv((row for a in analyses for row in rows(a)), columns))
+        written.append(path)
+    return written
+
+
+# Excel holds at most this many characters in a cell.
+XLSX_CELL_MAX = 32_767
+
+
+def xlsx_bytes(analyses: Iterable[Analysis]) -> bytes:
+    """A workbook with one sheet per part (reports, figures, practices, findings, recommendations,
+    stages), a header row each; the same data give the same bytes (the creation date is fixed)."""
+    import datetime
+
+    import xlsxwriter
+
+    analyses = list(analyses)
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
+    workbook.set_properties({"created": datetime.datetime(2000, 1, 1)})
+    bold = workbook.add_format({"bold": True})
+    for part, (rows, columns) in PARTS.items():
+        sheet = workbook.add_worksheet(part)
+        sheet.write_row(0, 0, columns, bold)
+        sheet.freeze_panes(1, 0)
+        for r, row in enumerate((row for a in analyses for row in rows(a)), start=1):
+            for c, column in enumerate(columns):
+                value = row.get(column)
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value[:XLSX_CELL_MAX])
+                else:
+                    sheet.write_number(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def csv_table(rows: list[dict]) -> str:
+    """Rows of one shape (the keys of the first row are the columns) as CSV text."""
+    return _csv(rows, list(rows[0]) if rows else [])
 
 
 def write_csv_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:

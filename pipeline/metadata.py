@@ -2,7 +2,7 @@
 and the organizations visited.
 
 ``describe_report(report) -> dict`` reads the title and text of a Report and returns
-``{"studied_regions", "target_region", "report_type", "visit_dates", "visited_organizations"}``; the caller applies
+``{"studied_regions", "target_region", "report_type", "visit_dates", "visited_organizations", "year", "number"}``; the caller applies
 it onto the Report. Cue lexicons live in ``data/structure/metadata.json``. The statistical model (GPE/ORG/DATE
 entities) runs only on the handful of sentences that need it: the title, visit sentences in the opening and
 sentences that compare places; rules (place-name suffixes, capitalised phrases after "visited" / "such as")
@@ -209,7 +209,16 @@ def describe_report(report: Report) -> dict:
         "visit_dates": visit_dates(visit, entities),
         "visited_organizations": visited_organizations(visit, entities, studied + ([target] if target else [])),
         "year": report_year(report),
+        "number": report_number(report),
     }
+
+
+def report_number(report: Report) -> Optional[str]:
+    """The report's own number (GAO-26-107551, HL Paper 190, 国发〔2020〕1号): the first form of
+    ``report_numbers`` in the title or the opening of the text; None when the report shows none."""
+    opening = report.title + "\n" + report.text[:OPENING_CHARS]
+    found = [m for pattern in _table()["report_numbers"] for m in [re.search(pattern, opening)] if m]
+    return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
 _PUBLISHED = re.compile(r"\bpublished\b[:*\s]*(?:on\s+)?(?:\d{1,2}\s+[A-Z][a-z]+\s+|[A-Z][a-z]+\.?\s+\d{1,2},\s+)?"

@@ -40,6 +40,7 @@ class Report(Record):
     language: str = Field(description="ISO 639-1 code: 'en', 'zh', ...")
     report_type: Optional[str] = None
     year: Optional[int] = Field(None, description="year the report came out, or the latest year it mentions")
+    number: Optional[str] = Field(None, description="the report's own number, e.g. GAO-26-107551 or HL Paper 190")
     studied_regions: list[str] = Field(default_factory=list)
     target_region: Optional[str] = None
     visit_dates: list[str] = Field(default_factory=list)

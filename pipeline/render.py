@@ -183,23 +183,47 @@ def highlight_pattern(query: str):
     return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
 
 
-def hits_table(hits, query: str):
-    """Search hits as a table, the query's words highlighted in each item."""
-    import re
+def snippet(text: str, pattern, width: int = 220) -> str:
+    """``text`` cut to about ``width`` characters around the first match of ``pattern`` (whole when short)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    match = pattern.search(text) if pattern else None
+    start = max(0, (match.start() if match else 0) - width // 3)
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = min(len(text), start + width)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    return ("… " if start else "") + text[start:end] + (" …" if end < len(text) else "")
 
+
+def _score(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def hits_table(hits, query: str, title: str | None = None):
+    """Search hits as a table: rank, kind, score, the item (a snippet, the query's words marked, with its
+    id and span), report, region and theme."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(show_lines=False)
-    pattern = highlight_pattern(query)
-    for column, style in (("#", "dim"), ("item", ""), ("report", "cyan"), ("region", ""), ("theme", "magenta")):
+    table = Table(show_lines=False, title=title, title_justify="left")
+    pattern = highlight_pattern(query) if query else None
+    for column, style in (("#", "dim"), ("kind", ""), ("score", "dim"), ("item", ""), ("report", "cyan"),
+                          ("region", ""), ("theme", "magenta")):
         table.add_column(column, style=style or None, overflow="fold")
     for hit in hits:
-        item = Text(hit.text)
+        item = Text(snippet(hit.text, pattern))
+        detail = " ".join(hit.detail.split())
+        if pattern and detail and not pattern.search(hit.text) and pattern.search(detail):
+            item.append("\n" + snippet(detail, pattern, 160), style="italic")
         if pattern:
             item.highlight_regex(pattern, style="bold yellow")
-        item.append(f"\n{hit.report_id[:8]}:{hit.item_id} [{hit.span[0]}–{hit.span[1]}]", style="dim")
-        table.add_row(str(hit.rank), item, hit.report_title, ", ".join(hit.regions), hit.theme or "")
+        ref = hit.report_id[:8] if hit.kind == "text" else f"{hit.report_id[:8]}:{hit.item_id}"
+        item.append(f"\n{ref} [{hit.span[0]}–{hit.span[1]}]", style="dim")
+        table.add_row(str(hit.rank), hit.kind.rstrip("s") if hit.kind != "text" else "text", _score(hit.score),
+                      item, Text(hit.report_title), ", ".join(hit.regions), hit.theme or "")
     return table
 
 

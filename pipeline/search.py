@@ -1,14 +1,14 @@
 """Search over stored items: keyword (SQLite FTS5, BM25), semantic (cosine over MiniLM vectors) and
-hybrid (reciprocal-rank fusion of both), with filters by region, theme, report and report type.
+hybrid (reciprocal-rank fusion of both), with filters by region, theme, report and report type; and
+keyword search over the sentences of the reports' text. The SQL lives in the store (``Store.keyword_ranking``
+and its neighbours); this module turns queries into FTS5 expressions and fuses rankings.
 
 User queries never reach FTS5 syntax: they are reduced to word tokens, each quoted, so quotes, ``*``,
 ``NEAR``, ``AND`` or parentheses in a query are plain words, never an SQL error.
 """
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,11 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 Mode = Literal["keyword", "semantic", "hybrid"]
 KINDS = ("practices", "findings", "recommendations", "figures", "stages")
 RRF_K = 60
-# BM25 weights of the (headline, detail) columns. A headline is a few words, so BM25's length
-# normalisation already favours it; weighting it above the detail let one shared word in a short headline
-# outrank the items whose text is about the query (bench/search.py: keyword MRR 0.877 -> 0.890,
-# hybrid 0.933 -> 0.963, flat for detail weights from 1.5 to 5 times the headline's).
-BM25_WEIGHTS = (1.0, 1.5)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -119,74 +114,27 @@ def cjk_expression(terms: Sequence[str]) -> str:
     return " OR ".join(dict.fromkeys(parts))
 
 
-def _filter_sql(filters: Filters, kinds: Sequence[str]) -> tuple[str, list]:
-    clauses = [f"i.kind IN ({','.join('?' * len(kinds))})"]
-    params: list = list(kinds)
-    if filters.region:
-        clauses.append("(r.studied_regions LIKE ? OR r.target_region LIKE ? OR json_extract(i.data, '$.region') LIKE ?)")
-        params += [f"%{filters.region}%"] * 3
-    if filters.report:
-        clauses.append("(r.id LIKE ? OR r.title LIKE ? OR r.source LIKE ?)")
-        params += [f"{filters.report}%", f"%{filters.report}%", f"%{filters.report}%"]
-    if filters.report_type:
-        clauses.append("r.report_type LIKE ?")
-        params.append(f"%{filters.report_type}%")
-    # reports that do not say when they came out are left out of a date filter
-    if filters.since is not None:
-        clauses.append("r.year >= ?")
-        params.append(filters.since)
-    if filters.until is not None:
-        clauses.append("r.year <= ?")
-        params.append(filters.until)
-    if filters.theme:
-        clauses.append("""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
-                          WHERE pt.report_id = i.report_id AND pt.item_id = i.item_id
-                          AND (t.id = ? OR t.label LIKE ?))""")
-        params += [filters.theme, f"%{filters.theme}%"]
-    return " AND ".join(clauses), params
-
-
-def keyword_ranking(conn: sqlite3.Connection, query: str, kinds: Sequence[str], filters: Filters,
-                    limit: int) -> list[tuple[int, float]]:
-    """(item rowid, BM25 score; higher is better) best first."""
-    where, params = _filter_sql(filters, kinds)
+def _match(query: str) -> tuple[str, str, list[str]]:
+    """(index, FTS5 expression, terms): the Chinese bigram index for a query with Chinese in it, else the
+    word index."""
     terms = query_terms(query)
     if any(CHINESE.search(t) for t in terms):
-        if any(len(t) == 1 and CHINESE.search(t) for t in terms):
-            # a one-character word has no bigram to look up: match it as a substring, unranked
-            likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
-            rows = conn.execute(
-                f"""SELECT i.rowid, 0.0 FROM items i JOIN reports r ON r.id = i.report_id
-                    WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
-                [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
-            return [(r[0], 0.0) for r in rows]
-        table, expression = "items_cjk", cjk_expression(terms)
-    else:
-        table, expression = "items_fts", fts_expression(query)
-    # Rank inside FTS5 first (fast), then filter the best few; widen to every match only when the
-    # filters leave too few of them.
-    for inner in (limit * 8, -1):
-        rows = conn.execute(
-            f"""SELECT i.rowid, m.s FROM
-                  (SELECT rowid, bm25({table}, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) AS s FROM {table}
-                   WHERE {table} MATCH ? ORDER BY s, rowid LIMIT ?) AS m
-                JOIN items i ON i.rowid = m.rowid JOIN reports r ON r.id = i.report_id
-                WHERE {where} ORDER BY m.s, i.rowid LIMIT ?""",
-            [expression, inner, *params, limit]).fetchall()
-        if len(rows) >= limit or inner == -1:
-            break
-        matched = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?", (expression,)).fetchone()[0]
-        if matched <= inner:
-            break
-    return [(r[0], -r[1]) for r in rows]
+        return "cjk", cjk_expression(terms), terms
+    return "fts", fts_expression(query), terms
+
+
+def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: Filters,
+                    limit: int) -> list[tuple[int, float]]:
+    """(item rowid, BM25 score; higher is better) best first."""
+    index, expression, terms = _match(query)
+    if index == "cjk" and any(len(t) == 1 and CHINESE.search(t) for t in terms):
+        # a one-character word has no bigram to look up: match it as a substring, unranked
+        return store.substring_ranking(terms, kinds, filters, limit)
+    return store.keyword_ranking(f"items_{index}", expression, kinds, filters, limit)
 
 
 def _allowed_rowids(store: "Store", kinds: Sequence[str], filters: Filters) -> Optional[set[int]]:
-    if not filters.active():
-        return None
-    where, params = _filter_sql(filters, kinds)
-    return {r[0] for r in store.conn.execute(
-        f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where}", params)}
+    return store.allowed_rowids(kinds, filters) if filters.active() else None
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
@@ -206,7 +154,7 @@ class Searcher:
         self._embedder = embedder
         self._index: Optional["SemanticIndex"] = None
         self._executor: Optional[ThreadPoolExecutor] = None
-        self._conn: Optional[sqlite3.Connection] = None
+        self._reader: Optional["Store"] = None
 
     @property
     def embedder(self) -> "Embedder":
@@ -240,13 +188,13 @@ class Searcher:
             mode = "keyword"  # the encoder does not read the query's language: its ranking would be noise
         semantic: list[tuple[int, float]] = []
         if mode == "keyword":
-            keyword = keyword_ranking(self.store.conn, query, kinds, filters, depth)
+            keyword = keyword_ranking(self.store, query, kinds, filters, depth)
         elif mode == "semantic":
             keyword = []
             semantic = self._semantic(query, kinds, filters, depth)
         else:
             # SQLite and NumPy both release the GIL: rank by words in a thread while the query is embedded.
-            pending = self._pool().submit(keyword_ranking, self._keyword_conn(), query, kinds, filters, depth)
+            pending = self._pool().submit(keyword_ranking, self._keyword_store(), query, kinds, filters, depth)
             semantic = self._semantic(query, kinds, filters, depth)
             keyword = pending.result()
         if mode == "keyword":
@@ -274,35 +222,51 @@ class Searcher:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reportlens-keyword")
         return self._executor
 
-    def _keyword_conn(self) -> sqlite3.Connection:
+    def _keyword_store(self) -> "Store":
         """A second, read-only connection for the keyword thread (a connection is not shared across threads)."""
-        if self._conn is None:
-            self._conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, check_same_thread=False)
-        return self._conn
+        if self._reader is None:
+            self._reader = self.store.reader()
+        return self._reader
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown()
-        if self._conn is not None:
-            self._conn.close()
+        if self._reader is not None:
+            self._reader.close()
+
+    def search_text(self, query: str, filters: Optional[Filters] = None, limit: int = 10) -> list[Hit]:
+        """Sentences of the reports' text that match the query's words (BM25), as hits of kind "text":
+        what a keyword search finds beyond the extracted items."""
+        if not query_terms(query):
+            raise QueryError("the query has no words to search for")
+        index, expression, _ = _match(query)
+        found = self.store.sentence_ranking(f"sentences_{index}", expression, filters or Filters(), limit)
+        return [Hit(rank=rank, score=f["score"], kind="text", report_id=f["report_id"],
+                    item_id=f"@{f['span'][0]}-{f['span'][1]}", text=f["text"], detail="", span=f["span"],
+                    report_title=f["report_title"], regions=f["studied_regions"][:3], keyword_rank=rank)
+                for rank, f in enumerate(found, start=1)]
 
     def similar(self, ref: str, limit: int = 10, other_reports: bool = True,
                 filters: Optional[Filters] = None) -> list[Hit]:
-        """Items like the item ``REPORT_ID:ITEM_ID`` (by meaning), by default from other reports only."""
-        report_id, _, item_id = ref.rpartition(":")
-        row = self.store.conn.execute(
-            "SELECT rowid, kind, report_id FROM items WHERE report_id = ? AND item_id = ?",
-            (report_id, item_id)).fetchone()
-        if row is None:
-            raise QueryError(f"no item {ref!r}: give REPORT_ID:ITEM_ID as printed by `reportlens search --json`")
+        """Items like the item ``REPORT_ID:ITEM_ID`` (by meaning; the report id may be a unique prefix),
+        by default from other reports only."""
+        prefix, _, item_id = ref.rpartition(":")
+        try:
+            report_id = self.store.resolve_id(prefix) if prefix else ""
+        except KeyError as exc:
+            raise QueryError(f"{exc.args[0]} (give REPORT_ID:ITEM_ID as `reportlens search` prints it)") from None
+        found_item = self.store.find_item(report_id, item_id)
+        if found_item is None:
+            raise QueryError(f"no item {ref!r}: give REPORT_ID:ITEM_ID as printed by `reportlens search`")
+        rowid, kind = found_item
         positions = {int(r): i for i, r in enumerate(self.index.rowids)}
-        if row[0] not in positions:
+        if rowid not in positions:
             raise QueryError(f"item {ref!r} has no vector yet: run `reportlens run` or `reportlens themes` first")
-        vector = self.index.matrix[positions[row[0]]]
+        vector = self.index.matrix[positions[rowid]]
         filters = filters or Filters()
-        allowed = _allowed_rowids(self.store, [row[1]], filters)
-        found = self.index.search(vector, limit * 5 + 50, [row[1]], allowed)
-        hits = self._hits([(r, s) for r, s in found if r != row[0]], {},
+        allowed = _allowed_rowids(self.store, [kind], filters)
+        found = self.index.search(vector, limit * 5 + 50, [kind], allowed)
+        hits = self._hits([(r, s) for r, s in found if r != rowid], {},
                           {r: (i, s) for i, (r, s) in enumerate(found, start=1)})
         if other_reports:
             hits = [h for h in hits if h.report_id != report_id]
@@ -312,26 +276,15 @@ class Searcher:
         return hits
 
     def _hits(self, scored: list[tuple[int, float]], keyword_rank: dict, semantic_rank: dict) -> list[Hit]:
-        if not scored:
-            return []
-        rowids = [r for r, _ in scored]
-        marks = ",".join("?" * len(rowids))
-        rows = {r["rowid"]: r for r in self.store.conn.execute(
-            f"""SELECT i.rowid, i.kind, i.report_id, i.item_id, i.text, i.detail, i.start, i.end, i.data,
-                       r.title, r.studied_regions, r.target_region, t.label AS theme
-                FROM items i JOIN reports r ON r.id = i.report_id
-                LEFT JOIN practice_themes pt ON pt.report_id = i.report_id AND pt.item_id = i.item_id
-                LEFT JOIN themes t ON t.id = pt.theme_id
-                WHERE i.rowid IN ({marks})""", rowids)}
+        rows = self.store.hit_rows([r for r, _ in scored])
         hits = []
         for rank, (rowid, score) in enumerate(scored, start=1):
             r = rows[rowid]
-            item_region = json.loads(r["data"]).get("region")
-            regions = [item_region] if item_region else json.loads(r["studied_regions"])[:3]
+            regions = [r["region"]] if r["region"] else r["studied_regions"][:3]
             sem = semantic_rank.get(rowid)
             hits.append(Hit(rank=rank, score=score, kind=r["kind"], report_id=r["report_id"], item_id=r["item_id"],
-                            text=r["text"], detail=r["detail"], span=(r["start"], r["end"]),
-                            report_title=r["title"], regions=regions, theme=r["theme"],
+                            text=r["text"], detail=r["detail"], span=r["span"],
+                            report_title=r["report_title"], regions=regions, theme=r["theme"],
                             keyword_rank=keyword_rank.get(rowid), semantic_rank=sem[0] if sem else None,
                             semantic_score=sem[1] if sem else None))
         return hits

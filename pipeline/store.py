@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .records import Analysis, Report, Section
 
@@ -130,6 +130,28 @@ MIGRATIONS: list[str] = [
         DELETE FROM items_cjk WHERE rowid = old.rowid;
     END;
     """,
+    # 4 -> 5: the report's own number (GAO-26-107551, HL Paper 190), for `list`
+    """
+    ALTER TABLE reports ADD COLUMN number TEXT;
+    """,
+    # 5 -> 6: the sentences of each report's text in full-text indexes (a keyword query also finds text
+    # that no extracted item holds); Chinese sentences as character bigrams; filled from Python on save,
+    # and for the reports already stored by the backfill after this script
+    """
+    CREATE TABLE sentences (
+        rowid      INTEGER PRIMARY KEY,
+        report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        start      INTEGER NOT NULL,
+        end        INTEGER NOT NULL
+    );
+    CREATE INDEX sentences_report ON sentences(report_id);
+    CREATE VIRTUAL TABLE sentences_fts USING fts5(text, tokenize='porter unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE sentences_cjk USING fts5(text, tokenize='unicode61');
+    CREATE TRIGGER sentences_delete AFTER DELETE ON sentences BEGIN
+        DELETE FROM sentences_fts WHERE rowid = old.rowid;
+        DELETE FROM sentences_cjk WHERE rowid = old.rowid;
+    END;
+    """,
 ]
 
 
@@ -154,13 +176,23 @@ class ReportSummary:
     language: str
     report_type: Optional[str]
     counts: dict[str, int]
+    year: Optional[int] = None
+    number: Optional[str] = None
 
 
 class Store:
-    """A reportlens store on disk. Use as a context manager, or call ``close()``."""
+    """A reportlens store on disk. Use as a context manager, or call ``close()``.
 
-    def __init__(self, path: str | Path = DEFAULT_DB):
+    ``readonly=True`` (the commands that only read) opens an existing store without writing to it: a
+    missing, empty or foreign file is a ``StoreError`` saying there is no store, never turned into a new
+    one. A store of an older schema is still migrated (that needs a write, once).
+    """
+
+    def __init__(self, path: str | Path = DEFAULT_DB, readonly: bool = False):
         self.path = Path(path)
+        self.readonly = False
+        if readonly and self._open_readonly():
+            return
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         delay = 0.05
         while True:
@@ -179,6 +211,40 @@ class Store:
                 raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
             except OSError as exc:
                 raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+
+    def _open_readonly(self) -> bool:
+        """Open ``self.conn`` read-only; False when the schema is older and the store needs migrating."""
+        no_store = StoreError(f"{self.path}: no store here; create one with `reportlens run PATH --db {self.path}`")
+        try:
+            if not self.path.is_file() or self.path.stat().st_size == 0:
+                raise no_store
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
+        if version == 0 and "reports" not in tables:
+            conn.close()
+            raise no_store
+        if version > len(MIGRATIONS):
+            conn.close()
+            raise StoreError(f"{self.path}: store schema version {version} is newer than this reportlens "
+                             f"({len(MIGRATIONS)}); upgrade reportlens")
+        if version < len(MIGRATIONS):
+            conn.close()
+            return False
+        self.conn = conn
+        self.readonly = True
+        return True
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -226,6 +292,9 @@ class Store:
                         self.conn.execute(statement)
                     if target + 1 == 4:
                         self._index_cjk()
+                    if target + 1 == 6:
+                        for row in self.conn.execute("SELECT id, text, language FROM reports").fetchall():
+                            self._index_sentences(row[0], row[1], row[2])
                     self.conn.execute(f"PRAGMA user_version = {target + 1}")
 
     # -- writes ------------------------------------------------------------------------------------
@@ -243,12 +312,14 @@ class Store:
                 self.conn.execute("DELETE FROM items WHERE report_id = ?", (report.id,))
                 self.conn.execute("DELETE FROM sections WHERE report_id = ?", (report.id,))
                 self.conn.execute("DELETE FROM practice_themes WHERE report_id = ?", (report.id,))
+                self.conn.execute("DELETE FROM sentences WHERE report_id = ?", (report.id,))
                 self.conn.execute(
                     """INSERT INTO reports (id, source, title, language, report_type, target_region,
-                       studied_regions, metadata, text, analysis_version, summary, year, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       studied_regions, metadata, text, analysis_version, summary, year, number, created_at,
+                       updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(id) DO UPDATE SET source=excluded.source, title=excluded.title,
-                       summary=excluded.summary, year=excluded.year,
+                       summary=excluded.summary, year=excluded.year, number=excluded.number,
                        language=excluded.language, report_type=excluded.report_type,
                        target_region=excluded.target_region, studied_regions=excluded.studied_regions,
                        metadata=excluded.metadata, text=excluded.text,
@@ -256,7 +327,8 @@ class Store:
                     (report.id, report.source, report.title, report.language, report.report_type,
                      report.target_region, json.dumps(report.studied_regions, ensure_ascii=False),
                      json.dumps(meta, ensure_ascii=False), report.text, analysis_version,
-                     analysis.summary.model_dump_json() if analysis.summary else None, report.year, now, now),
+                     analysis.summary.model_dump_json() if analysis.summary else None, report.year, report.number,
+                     now, now),
                 )
                 self.conn.executemany(
                     "INSERT INTO sections (report_id, ord, heading, level, kind, start, end) VALUES (?,?,?,?,?,?,?)",
@@ -271,6 +343,7 @@ class Store:
                     rows,
                 )
                 self._index_cjk(report.id)
+                self._index_sentences(report.id, report.text, report.language)
                 if embeddings:
                     self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
@@ -288,6 +361,20 @@ class Store:
             "INSERT INTO items_cjk (rowid, text, detail) VALUES (?, ?, ?)",
             [(rowid, cjk_bigrams(text), cjk_bigrams(detail)) for rowid, text, detail in rows
              if CHINESE.search(text) or CHINESE.search(detail)])
+
+    def _index_sentences(self, report_id: str, text: str, language: str) -> None:
+        """Put the sentences of one report's text into ``sentences`` and its full-text indexes."""
+        from .nlp import CHINESE, cjk_bigrams, sentence_spans
+
+        spans = sentence_spans(text, language="zh" if language == "zh" else "en")
+        first = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM sentences").fetchone()[0]
+        rows = [(first + i, report_id, s, e) for i, (s, e) in enumerate(spans)]
+        self.conn.executemany("INSERT INTO sentences (rowid, report_id, start, end) VALUES (?, ?, ?, ?)", rows)
+        texts = [(r[0], text[r[2]:r[3]]) for r in rows]
+        self.conn.executemany("INSERT INTO sentences_fts (rowid, text) VALUES (?, ?)",
+                              [(rowid, t) for rowid, t in texts if not CHINESE.search(t)])
+        self.conn.executemany("INSERT INTO sentences_cjk (rowid, text) VALUES (?, ?)",
+                              [(rowid, cjk_bigrams(t)) for rowid, t in texts if CHINESE.search(t)])
 
     def record_source(self, source: Path, report_id: str) -> None:
         """Remember that ``source``, as it is now on disk, holds report ``report_id``."""
@@ -310,9 +397,38 @@ class Store:
                 self.conn.execute("DELETE FROM reports WHERE id = ?", (previous[0],))
 
     def delete_report(self, report_id: str) -> bool:
+        """Remove one report and everything of it: sources, sections, items, their vectors and index rows,
+        sentences, theme assignments; its practices leave the stored themes (a theme left empty goes)."""
         with self._transaction():
             cur = self.conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            if cur.rowcount:
+                self._drop_theme_members(report_id)
             return cur.rowcount > 0
+
+    def _drop_theme_members(self, report_id: str) -> None:
+        prefix = f"{report_id}:"
+        for theme_id, data in self.conn.execute("SELECT id, data FROM themes").fetchall():
+            theme = json.loads(data)
+            members = [m for m in theme.get("members", []) if not m.startswith(prefix)]
+            if len(members) == len(theme.get("members", [])):
+                continue
+            if not members:
+                self.conn.execute("DELETE FROM themes WHERE id = ?", (theme_id,))
+                continue
+            theme.update(members=members, size=len(members),
+                         reports=[r for r in theme.get("reports", []) if r != report_id])
+            self.conn.execute("UPDATE themes SET data = ? WHERE id = ?", (json.dumps(theme, ensure_ascii=False),
+                                                                         theme_id))
+
+    def report_of_source(self, path: Path) -> Optional[str]:
+        """The id of the report a file (as recorded on its last run) holds, or None."""
+        row = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (str(path.resolve()),)).fetchone()
+        return row[0] if row else None
+
+    def source_rows(self, report_id: str) -> list[dict]:
+        """The files merged into one report (identical cleaned content): path, size, mtime, last seen."""
+        return [{"path": r[0], "size": r[1], "mtime_ns": r[2], "seen_at": r[3]} for r in self.conn.execute(
+            "SELECT path, size, mtime_ns, seen_at FROM sources WHERE report_id = ? ORDER BY path", (report_id,))]
 
     # -- reads -------------------------------------------------------------------------------------
     def source(self, path: Path) -> Optional[StoredSource]:
@@ -322,6 +438,11 @@ class Store:
             (str(path.resolve()),),
         ).fetchone()
         return StoredSource(*row) if row else None
+
+    def sources_of(self, report_id: str) -> list[str]:
+        """The files (resolved paths) whose content is this report, in path order."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT path FROM sources WHERE report_id = ? ORDER BY path", (report_id,))]
 
     def analysis_version(self, report_id: str) -> Optional[str]:
         row = self.conn.execute("SELECT analysis_version FROM reports WHERE id = ?", (report_id,)).fetchone()
@@ -352,6 +473,7 @@ class Store:
         report = Report(
             id=row["id"], source=row["source"], title=row["title"], language=row["language"],
             report_type=row["report_type"], target_region=row["target_region"], year=row["year"],
+            number=row["number"],
             studied_regions=json.loads(row["studied_regions"]), text=row["text"], sections=sections,
             visit_dates=meta.get("visit_dates", []), visited_organizations=meta.get("visited_organizations", []),
         )
@@ -476,12 +598,135 @@ class Store:
         for row in self.conn.execute("SELECT report_id, kind, COUNT(*) FROM items GROUP BY report_id, kind"):
             counts.setdefault(row[0], {})[row[1]] = row[2]
         for row in self.conn.execute(
-                "SELECT id, title, source, language, report_type FROM reports ORDER BY title, id"):
+                "SELECT id, title, source, language, report_type, year, number FROM reports ORDER BY title, id"):
             yield ReportSummary(row[0], row[1], row[2], row[3], row[4],
-                                {k: counts.get(row[0], {}).get(k, 0) for k in ITEM_KINDS})
+                                {k: counts.get(row[0], {}).get(k, 0) for k in ITEM_KINDS}, row[5], row[6])
 
     def count_reports(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+
+    # -- search reads (the SQL of pipeline/search.py) -------------------------------------------------
+    def reader(self) -> "Store":
+        """A second read-only connection to this store that another thread may use (one at a time): the
+        hybrid search ranks by words in a thread while the query is embedded."""
+        other = Store.__new__(Store)
+        other.path, other.readonly = self.path, True
+        other.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                                     timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        other.conn.row_factory = sqlite3.Row
+        return other
+
+    def keyword_ranking(self, table: str, expression: str, kinds: Sequence[str], filters,
+                        limit: int) -> list[tuple[int, float]]:
+        """(item rowid, BM25 score; higher is better) of the items whose full-text ``table`` (``items_fts``
+        or the bigram ``items_cjk``) matches ``expression``, best first, within ``filters``."""
+        where, params = _filter_sql(filters, kinds)
+        # Rank inside FTS5 first (fast), then filter the best few; widen to every match only when the
+        # filters leave too few of them.
+        for inner in (limit * 8, -1):
+            rows = self.conn.execute(
+                f"""SELECT i.rowid, m.s FROM
+                      (SELECT rowid, bm25({table}, {BM25_WEIGHTS[0]}, {BM25_WEIGHTS[1]}) AS s FROM {table}
+                       WHERE {table} MATCH ? ORDER BY s, rowid LIMIT ?) AS m
+                    JOIN items i ON i.rowid = m.rowid JOIN reports r ON r.id = i.report_id
+                    WHERE {where} ORDER BY m.s, i.rowid LIMIT ?""",
+                [expression, inner, *params, limit]).fetchall()
+            if len(rows) >= limit or inner == -1:
+                break
+            matched = self.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {table} MATCH ?",
+                                        (expression,)).fetchone()[0]
+            if matched <= inner:
+                break
+        return [(r[0], -r[1]) for r in rows]
+
+    def substring_ranking(self, terms: Sequence[str], kinds: Sequence[str], filters,
+                          limit: int) -> list[tuple[int, float]]:
+        """(item rowid, 0.0) of the items holding any of ``terms`` as a substring, in stored order (a
+        one-character Chinese word has no bigram to look up)."""
+        where, params = _filter_sql(filters, kinds)
+        likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
+        rows = self.conn.execute(
+            f"""SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id
+                WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
+            [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
+        return [(r[0], 0.0) for r in rows]
+
+    def allowed_rowids(self, kinds: Sequence[str], filters) -> set[int]:
+        """The rowids of the items of ``kinds`` within ``filters``."""
+        where, params = _filter_sql(filters, kinds)
+        return {r[0] for r in self.conn.execute(
+            f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where}", params)}
+
+    def find_item(self, report_id: str, item_id: str) -> Optional[tuple[int, str]]:
+        """(rowid, kind) of one item, or None."""
+        row = self.conn.execute("SELECT rowid, kind FROM items WHERE report_id = ? AND item_id = ?",
+                                (report_id, item_id)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def hit_rows(self, rowids: Sequence[int]) -> dict[int, dict]:
+        """What a search hit shows of each item: kind, ids, text, detail, span, region, report title and
+        regions, theme label; by rowid."""
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        rows = self.conn.execute(
+            f"""SELECT i.rowid, i.kind, i.report_id, i.item_id, i.text, i.detail, i.start, i.end, i.data,
+                       r.title, r.studied_regions, t.label AS theme
+                FROM items i JOIN reports r ON r.id = i.report_id
+                LEFT JOIN practice_themes pt ON pt.report_id = i.report_id AND pt.item_id = i.item_id
+                LEFT JOIN themes t ON t.id = pt.theme_id
+                WHERE i.rowid IN ({marks})""", list(rowids))
+        return {r["rowid"]: {"kind": r["kind"], "report_id": r["report_id"], "item_id": r["item_id"],
+                             "text": r["text"], "detail": r["detail"], "span": (r["start"], r["end"]),
+                             "region": json.loads(r["data"]).get("region"), "report_title": r["title"],
+                             "studied_regions": json.loads(r["studied_regions"]), "theme": r["theme"]}
+                for r in rows}
+
+    def sentence_ranking(self, table: str, expression: str, filters, limit: int) -> list[dict]:
+        """The sentences of report text whose full-text ``table`` (``sentences_fts`` or the bigram
+        ``sentences_cjk``) matches ``expression``, best first, within ``filters`` (a theme filter
+        leaves none: sentences have no theme): report id and title, span, text, BM25 score."""
+        if getattr(filters, "theme", None):
+            return []
+        where, params = _report_filter_sql(filters)
+        rows = self.conn.execute(
+            f"""SELECT s.report_id, r.title, r.studied_regions, s.start, s.end, m.s,
+                       substr(r.text, s.start + 1, s.end - s.start) FROM
+                  (SELECT rowid, bm25({table}) AS s FROM {table} WHERE {table} MATCH ?) AS m
+                JOIN sentences s ON s.rowid = m.rowid JOIN reports r ON r.id = s.report_id
+                WHERE {where} ORDER BY m.s, s.rowid LIMIT ?""", [expression, *params, limit]).fetchall()
+        return [{"report_id": r[0], "report_title": r[1], "studied_regions": json.loads(r[2]),
+                 "span": (r[3], r[4]), "score": -r[5], "text": r[6]} for r in rows]
+
+    # -- theme reads (the SQL of pipeline/corpus.py) ---------------------------------------------------
+    def theme_members(self) -> dict[str, list[dict]]:
+        """The practices of each theme, by theme id, in report and item order: item rowid, ref, text,
+        region (the item's, else the report's first studied region), report id and title."""
+        members: dict[str, list[dict]] = {}
+        for row in self.conn.execute(
+                """SELECT pt.theme_id, i.report_id, i.item_id, i.text, r.title, r.studied_regions,
+                          json_extract(i.data, '$.region'), i.rowid FROM practice_themes pt
+                   JOIN items i ON i.report_id = pt.report_id AND i.item_id = pt.item_id AND i.kind = 'practices'
+                   JOIN reports r ON r.id = i.report_id ORDER BY pt.theme_id, i.report_id, i.ord"""):
+            members.setdefault(row[0], []).append({
+                "rowid": row[7], "id": f"{row[1]}:{row[2]}", "report_id": row[1], "text": row[3],
+                "report": row[4], "region": row[6] or (json.loads(row[5]) or [None])[0]})
+        return members
+
+    def vectors_of(self, rowids: Sequence[int], model: str) -> dict[int, "np.ndarray"]:
+        """The ``model`` vectors of the items with these rowids (those that have one)."""
+        import numpy as np
+
+        found: dict[int, np.ndarray] = {}
+        rowids = list(rowids)
+        for chunk in range(0, len(rowids), 500):
+            part = rowids[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            for rowid, blob in self.conn.execute(
+                    f"SELECT item_rowid, vector FROM item_vectors WHERE model = ? AND item_rowid IN ({marks})",
+                    [model, *part]):
+                found[rowid] = np.frombuffer(blob, dtype=np.float32)
+        return found
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -554,6 +799,50 @@ class Store:
                WHERE i.kind = ? ORDER BY r.title, i.report_id, i.ord""", (kind,))]
 
 
+# BM25 weights of the (headline, detail) columns. A headline is a few words, so BM25's length
+# normalisation already favours it; weighting it above the detail let one shared word in a short headline
+# outrank the items whose text is about the query (bench/search.py: keyword MRR 0.877 -> 0.890,
+# hybrid 0.933 -> 0.963, flat for detail weights from 1.5 to 5 times the headline's).
+BM25_WEIGHTS = (1.0, 1.5)
+
+
+def _report_filter_sql(filters, item_region: bool = False) -> tuple[str, list]:
+    """SQL conditions on the report (alias ``r``) of a search's filters: region (also the item's, alias
+    ``i``, with ``item_region``), report, type, years."""
+    clauses, params = ["1"], []
+    if getattr(filters, "region", None):
+        places = ["r.studied_regions", "r.target_region"] + (["json_extract(i.data, '$.region')"] if item_region else [])
+        clauses.append("(" + " OR ".join(f"{p} LIKE ?" for p in places) + ")")
+        params += [f"%{filters.region}%"] * len(places)
+    if getattr(filters, "report", None):
+        clauses.append("(r.id LIKE ? OR r.title LIKE ? OR r.source LIKE ?)")
+        params += [f"{filters.report}%", f"%{filters.report}%", f"%{filters.report}%"]
+    if getattr(filters, "report_type", None):
+        clauses.append("r.report_type LIKE ?")
+        params.append(f"%{filters.report_type}%")
+    # reports that do not say when they came out are left out of a date filter
+    if getattr(filters, "since", None) is not None:
+        clauses.append("r.year >= ?")
+        params.append(filters.since)
+    if getattr(filters, "until", None) is not None:
+        clauses.append("r.year <= ?")
+        params.append(filters.until)
+    return " AND ".join(clauses), params
+
+
+def _filter_sql(filters, kinds: Sequence[str]) -> tuple[str, list]:
+    """SQL conditions on an item (alias ``i``) and its report (``r``) of a search's kinds and filters."""
+    report_where, report_params = _report_filter_sql(filters, item_region=True)
+    clauses = [f"i.kind IN ({','.join('?' * len(kinds))})", report_where]
+    params: list = [*kinds, *report_params]
+    if getattr(filters, "theme", None):
+        clauses.append("""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
+                          WHERE pt.report_id = i.report_id AND pt.item_id = i.item_id
+                          AND (t.id = ? OR t.label LIKE ?))""")
+        params += [filters.theme, f"%{filters.theme}%"]
+    return " AND ".join(clauses), params
+
+
 def item_columns(analysis: Analysis) -> Iterator[tuple[str, int, object, str, str]]:
     """(kind, order, item, text, detail) of every extracted item, as the ``items`` table holds them.
 
@@ -572,6 +861,16 @@ def _set_themes(nodes: list[dict], themes: dict[str, tuple[str, str]]) -> None:
         if node["id"] in themes:
             node["theme_id"], node["theme"] = themes[node["id"]]
         _set_themes(node.get("children", []), themes)
+
+
+def sqlite_features() -> str:
+    """The SQLite version, after checking it has FTS5 with the tokenizers the store uses (raises otherwise)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61')")
+    finally:
+        conn.close()
+    return f"SQLite {sqlite3.sqlite_version} with FTS5"
 
 
 def _statements(script: str) -> list[str]:

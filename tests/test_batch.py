@@ -78,15 +78,89 @@ def test_a_file_that_takes_too_long_fails_alone_and_the_batch_goes_on(tmp_path, 
         assert sorted(r.title for r in store.reports()) == ["Survey of county 0", "Survey of county 2"]
 
 
-def test_identical_content_in_two_files_is_one_report(tmp_path):
+def test_loading_the_models_does_not_count_against_a_files_time_limit(tmp_path, monkeypatch):
+    import pipeline.batch
+
+    real = pipeline.batch.warm_up
+
+    def slow_model_load(embedder):
+        time.sleep(2.0)
+        real(embedder)
+
+    monkeypatch.setenv("REPORTLENS_EMBEDDER", "tfidf")
+    monkeypatch.setattr(pipeline.batch, "warm_up", slow_model_load)
+    src = tmp_path / "in"
+    write_reports(src, 2)
+    summary = run([src], tmp_path / "s.db", time_limit_s=1.5)
+    assert summary.count("new") == 2, [o.error for o in summary.failed]
+
+
+def test_a_worker_that_timed_out_takes_no_more_files():
+    import pipeline.batch
+
+    try:
+        pipeline.batch._timed_out_here = True
+        work = pipeline.batch.process_file(ROOT / "missing.txt", None, True, "v", 1.0, in_worker=True)
+    finally:
+        pipeline.batch._timed_out_here = False
+    assert work.retry and work.error is None
+
+
+@pytest.mark.slow
+def test_after_a_file_gives_up_in_a_worker_the_next_files_are_analyzed(tmp_path):
+    """The models load outside the limit, and a worker that gave up is replaced by a fresh one (an
+    interrupted model load used to make every later file of that worker fail: "Only a single
+    TORCH_LIBRARY can be used to register the namespace prims")."""
+    src = tmp_path / "in"
+    write_reports(src, 5)
+    paragraph = "In 2001 the county had 1,234 enterprises, up 12% from 2000, and 56 sites. " * 40
+    (src / "big.txt").write_text("A Very Long Survey\n\n" + "\n\n".join(
+        f"{i}. Section {i}\n\n{paragraph}" for i in range(1, 120)))
+    summary = run([src], tmp_path / "s.db", workers=2, time_limit_s=3.0)
+    errors = {o.path.name: o.error for o in summary.failed}
+    assert list(errors) == ["big.txt"] and "gave up after 3 s" in errors["big.txt"], errors
+    assert summary.count("new") == 5
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_identical_content_in_two_files_is_one_report(tmp_path, workers):
     src = tmp_path / "in"
     write_reports(src, 1)
     (src / "copy.txt").write_text((src / "report-000.txt").read_text())
     db = tmp_path / "s.db"
-    summary = run([src], db, analyze=False)
-    assert summary.count("new") == 1 and summary.count("unchanged") == 1
+    summary = run([src], db, analyze=False, workers=workers)
+    assert summary.count("new") == 1 and summary.count("duplicate") == 1
+    [duplicate] = [o for o in summary.outcomes if o.status == "duplicate"]
+    [first] = [o for o in summary.outcomes if o.status == "new"]
+    assert duplicate.duplicate_of == str(first.path)
     with Store(db) as store:
         assert store.count_reports() == 1
+        assert len(store.sources_of(first.report_id)) == 2
+    # a re-run finds both unchanged on disk
+    assert run([src], db, analyze=False, workers=workers).count("unchanged") == 2
+    # a third copy added later is a duplicate of a stored file
+    (src / "copy2.txt").write_text((src / "report-000.txt").read_text())
+    third = run([src], db, analyze=False)
+    [late] = [o for o in third.outcomes if o.status == "duplicate"]
+    assert late.path.name == "copy2.txt" and late.duplicate_of.endswith(("copy.txt", "report-000.txt"))
+
+
+def test_a_named_path_that_does_not_exist_is_a_failed_file(tmp_path):
+    src = tmp_path / "in"
+    write_reports(src, 1)
+    summary = run([tmp_path / "does-not-exist", src], tmp_path / "s.db", analyze=False)
+    assert summary.count("failed") == 1 and summary.count("new") == 1
+    assert summary.failed[0].error == "no such file or folder"
+
+
+def test_progress_hears_of_each_file_and_of_the_themes_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTLENS_EMBEDDER", "tfidf")
+    src = tmp_path / "in"
+    write_reports(src, 2)
+    files, steps = [], []
+    run([src], tmp_path / "s.db", on_file=files.append, on_step=steps.append)
+    assert [p.name for p in files] == ["report-000.txt", "report-001.txt"]
+    assert steps == ["themes"]
 
 
 def test_touched_but_identical_file_is_not_redone(tmp_path):

@@ -141,3 +141,34 @@ def test_a_corpus_relative_embedder_gives_no_vectors_with_the_analysis():
 
     embedder = Relative()
     assert analysis_embeddings(report("rx", "X", TRAINING), embedder) == {} and embedder.texts == []
+
+
+def _chinese_report(rid, practices):
+    from pipeline.records import Analysis, Practice, Report
+
+    text = "。".join(practices) + "。"
+    items = [Practice(id=f"P{i}", text=p, span=(text.index(p), text.index(p) + len(p)))
+             for i, p in enumerate(practices, start=1)]
+    return Analysis(report=Report(id=rid, source=f"{rid}.txt", title=f"报告 {rid}", language="zh", text=text),
+                    practices=items)
+
+
+def test_themes_n_counts_the_discovered_themes_of_all_languages_together(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        fill(store, "tsd")
+        store.save(_chinese_report("rz", ["建设示范点", "培训党员干部", "共享税务数据"]), "v")
+        result = refresh_themes(store, embedder=BagOfWordsEmbedder(), n_themes=4)
+        assert result.themes == 4
+        assert sorted(t["language"] for t in store.themes()) == ["en", "en", "en", "zh"]
+
+
+@pytest.mark.parametrize("n, sizes, expected", [
+    (4, {"en": 9, "zh": 3}, {"en": 3, "zh": 1}),
+    (10, {"en": 50, "zh": 50}, {"en": 5, "zh": 5}),
+    (1, {"en": 9, "zh": 3}, {"en": 1, "zh": 1}),
+    (5, {"en": 2, "zh": 30}, {"en": 1, "zh": 4}),
+])
+def test_share_themes(n, sizes, expected):
+    from pipeline.corpus import share_themes
+
+    assert share_themes(n, sizes) == expected

@@ -3,6 +3,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 
 import jsonschema
 import pytest
@@ -74,3 +76,55 @@ def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path):
         write_atomic(target, Boom())  # fails while writing the temporary file
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_exported_files_keep_the_umask_mode(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        written = write_json_files([sample("a")], tmp_path / "json") + write_csv_files([sample()], tmp_path / "csv")
+        write_atomic(tmp_path / "all.jsonl", "{}\n")
+        written.append(tmp_path / "all.jsonl")
+    finally:
+        os.umask(previous)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {mode}
+
+
+def _with_findings_and_recommendations() -> Analysis:
+    from pipeline.records import Finding, Recommendation
+
+    a = sample()
+    a.findings = [Finding(id="N1", text="Sites raised membership", span=(0, 5), detail="浙江 示范点 成效")]
+    a.recommendations = [Recommendation(id="R1", text="Extend the sites", span=(7, 32), target="the county",
+                                        supports=["N1", "P1"])]
+    return a
+
+
+def test_csv_tables_include_findings_and_recommendations_and_a_bom_on_request(tmp_path):
+    from pipeline.export import write_csv_tables
+
+    written = write_csv_tables([_with_findings_and_recommendations()], tmp_path / "plain")
+    assert [p.name for p in written] == ["figures.csv", "practices.csv", "findings.csv", "recommendations.csv"]
+    findings = list(csv.DictReader(written[2].open(encoding="utf-8")))
+    assert findings[0]["detail"] == "浙江 示范点 成效"
+    recs = list(csv.DictReader(written[3].open(encoding="utf-8")))
+    assert recs[0]["target"] == "the county" and recs[0]["supports"] == "N1; P1"
+    assert not written[0].read_bytes().startswith(b"\xef\xbb\xbf")
+    with_bom = write_csv_tables([_with_findings_and_recommendations()], tmp_path / "bom", bom=True)
+    assert all(p.read_bytes().startswith(b"\xef\xbb\xbfreport_id,") for p in with_bom)
+    assert list(csv.DictReader(with_bom[2].open(encoding="utf-8-sig")))[0]["detail"] == "浙江 示范点 成效"
+
+
+def test_xlsx_has_one_sheet_per_part_and_is_deterministic():
+    import re
+    import zipfile
+
+    from pipeline.export import PARTS, xlsx_bytes
+
+    data = xlsx_bytes([_with_findings_and_recommendations()])
+    assert data == xlsx_bytes([_with_findings_and_recommendations()])
+    book = zipfile.ZipFile(io.BytesIO(data))
+    workbook = book.read("xl/workbook.xml").decode()
+    assert re.findall(r'<sheet name="(\w+)"', workbook) == list(PARTS)
+    strings = book.read("xl/sharedStrings.xml").decode()
+    assert "浙江 示范点 成效" in strings and "Extend the sites" in strings and "670 billion yuan" in strings

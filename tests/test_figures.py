@@ -6,6 +6,7 @@ Text-rule tests run on ``spacy.blank("en")``; tests marked ``slow`` load the sta
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -341,6 +342,42 @@ def test_measures_of_verb_frames(text, value, words, absent):
         assert word.lower() in (figure.measures or "").lower(), figure.measures
     for word in absent:
         assert word.lower() not in (figure.measures or "").lower(), figure.measures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,value,words,absent", [
+    # a second percent coordinated with a change is the same change from its own reference
+    ("Enrollment fell 3.1 percent compared to 2022 and 7.4 percent since the end of 2019.", 7.4,
+     ["enrollment decline", "since the end of 2019"], ["2022"]),
+    # parallel survey shares: each takes the clause its own verb opens
+    ("Of the surveyed clinics, 41 percent reported staffing gaps and 62 percent reported rising costs.", 62,
+     ["reported rising costs"], ["staffing"]),
+    # a bound that defines a thing measures that thing
+    ("Some 1,200 libraries have a repair backlog of more than $250,000 each.", 250000, ["repair backlog"], []),
+    # "an average of N days": the clause of the noun the "of" phrase hangs on
+    ("Claims took an average of 16 days to process in 2024.", 16, ["took", "to process"], []),
+    # the earlier level of a change ("up from N") measures what the figure does, not its own prep phrase
+    ("About 48 percent of teachers reported burnout in 2025, up from an estimated 35 percent in 2021.", 35,
+     ["teachers", "reported burnout"], ["estimated"]),
+    ("About 48 percent of teachers reported burnout in 2025, up from an estimated 35 percent in 2021.", 48,
+     ["teachers", "reported burnout"], ["estimated", "35"]),
+    # coordinated counts share the verb, not each other's words
+    ("The clinic hired 120 nurses and 45 physicians in 2024.", 45, ["physicians", "clinic hired"], ["and", "nurses"]),
+    ("The clinic hired 120 nurses and 45 physicians in 2024.", 120, ["nurses", "clinic hired"], ["physicians"]),
+    # a count coordinated with an amount: modifiers joined by "and" before the plural noun, the amount's verb
+    ("Since 2010, the office's audits have resulted in over $3.2 billion in savings and almost 4,100 policy and "
+     "procedural changes that improved services.", 4100,
+     ["policy and procedural changes", "audits have resulted in", "since 2010"], ["savings"]),
+    ("Since 2010, the office's audits have resulted in over $3.2 billion in savings and almost 4,100 policy and "
+     "procedural changes that improved services.", 3.2e9, ["savings", "resulted in"], ["changes", "improved"]),
+])
+def test_measures_of_parallel_and_bounding_figures(text, value, words, absent):
+    figure = next(f for f in extract_figures(report_of(text)) if f.value == value)
+    measures = (figure.measures or "").lower()
+    for word in words:
+        assert word.lower() in measures, figure.measures
+    for word in absent:
+        assert not re.search(rf"\b{re.escape(word.lower())}\b", measures), figure.measures
 
 
 @pytest.mark.slow

@@ -37,3 +37,17 @@ def test_chinese_target_for_this_year_takes_the_reports_year():
 def test_english_figure_this_year_takes_the_reports_year():
     figures = extract_figures(report_of("This year the port handled 12,000 ships.", "en", 2024))
     assert [(f.value, f.year) for f in figures] == [(12000.0, 2024)]
+
+
+@pytest.mark.slow
+def test_framed_year_in_the_figures_clause_beats_one_far_before_it():
+    # a flattened "at a glance" panel runs into the prose with no sentence end between them
+    panel = ("Highlights of the Board's Calendar Year 2023 Results inspections\n412 sites visited\n1,950 "
+             "permits issued\n3,400 complaints closed\n88%\n")
+    text = panel + "The board is requesting $42 million in grants for fiscal year (FY) 2025."
+    money = next(f for f in extract_figures(report_of(text, "en", 2024)) if f.value == 42e6)
+    assert money.year == 2025, money.date
+    # in an ordinary sentence the year before the figure still holds
+    near = next(f for f in extract_figures(report_of("In 2023, the board spent $42 million on grants for FY 2025.",
+                                                      "en", 2024)) if f.value == 42e6)
+    assert near.year == 2023

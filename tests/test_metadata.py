@@ -96,3 +96,16 @@ def test_report_year_only_when_the_report_says_it(title, text, year):
 
     report = Report(id="y", source="y", title=title, language="en", text=text)
     assert report_year(report, today=2026) == year
+
+
+@pytest.mark.parametrize("title, opening, number", [
+    ("Grants Management", "Report to Congressional Requesters\n\nGAO-26-107551\n\nWhat GAO Found", "GAO-26-107551"),
+    ("Space economy", "HOUSE OF LORDS\n\n2nd Report of Session 2024–25\n\nHL Paper 190\n\nPublished 1 May 2025",
+     "HL Paper 190"),
+    ("关于加强基层党建工作的通知", "国发〔2020〕12号\n\n各省、自治区人民政府：", "国发〔2020〕12号"),
+    ("Investigation Report", "In 2001 the county built 12 sites; see GAO report 17 and HC members.", None),
+])
+def test_report_number(title, opening, number):
+    from pipeline.metadata import report_number
+
+    assert report_number(Report(id="x", source="x.txt", title=title, language="en", text=opening)) == number

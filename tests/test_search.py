@@ -199,7 +199,9 @@ def test_a_store_from_before_the_chinese_index_is_backfilled(tmp_path):
     with Store(db) as store:
         store.save(report("z1", "浙江调研", ["建立示范点"]), "v")
     conn = sq.connect(db)  # take it back to schema 3, as an older reportlens left it
-    conn.executescript("DROP TRIGGER items_cjk_delete; DROP TABLE items_cjk; PRAGMA user_version = 3;")
+    conn.executescript("DROP TRIGGER items_cjk_delete; DROP TABLE items_cjk; ALTER TABLE reports DROP COLUMN number;"
+                       "DROP TRIGGER sentences_delete; DROP TABLE sentences; DROP TABLE sentences_fts;"
+                       "DROP TABLE sentences_cjk; PRAGMA user_version = 3;")
     conn.close()
     with Store(db) as store:
         assert [h.text for h in Searcher(store, BagOfWordsEmbedder()).search("示范点", mode="keyword")] == ["建立示范点"]

@@ -17,6 +17,7 @@ Results go to ``doc.spans["figures"]``; each span carries ``span._.figure_*`` at
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from spacy.language import Language
@@ -25,7 +26,7 @@ from spacy.tokens import Doc, Span
 # the text rules, re-exported: the component is where English figures are read
 from ..figures.filters import non_figure_patterns, non_figure_ranges  # noqa: F401
 from ..figures.numerals import parse_digits, parse_number_words, to_float  # noqa: F401
-from ..figures.scan import FigureCandidate, scan_english
+from ..figures.scan import FigureCandidate, english_patterns, scan_english
 from ..figures.units import DATA_DIR, lexicon  # noqa: F401
 from ..figures.years import YearMention, year_for, year_mentions
 from .measures import (FigureTokens, _host_figure, _is_threshold, describe_figure, fallback_measure,  # noqa: F401
@@ -100,7 +101,7 @@ class FigureRecognizer:
         span._.figure_change = cand.change
         span._.figure_reference = cand.reference
         span._.figure_base = cand.base
-        year = year_for(span.start_char, span.end_char, mentions, cand.reference)
+        year = year_for(span.start_char, span.end_char, mentions, cand.reference, span.doc.text)
         if year is not None:
             span._.figure_year = year.year
             span._.figure_date = year.phrase
@@ -116,6 +117,13 @@ class FigureRecognizer:
         head = number.head
         while head.dep_ == "compound" and head.head.i > head.i and head.head.pos_ == "NOUN":
             head = head.head
+        # "30,800 program and operational benefits": a singular noun before "and ... <plural>" is a modifier of
+        # the plural noun the parser took for its conjunct
+        conj = next((c for c in head.children if c.dep_ == "conj" and c.tag_ == "NNS" and 0 < c.i - head.i <= 4),
+                    None)
+        if head.tag_ == "NN" and conj is not None and doc[head.i + 1].lower_ in ("and", "or") \
+                and all(t.pos_ in ("CCONJ", "ADJ", "NOUN") for t in doc[head.i + 1:conj.i]):
+            head = conj
         lex = lexicon("en")
         if head.i <= number.i or head.pos_ != "NOUN" or head.i - number.i > 8 \
                 or head.lower_ in lex["date_nouns"] or head.lower_ in lex["count_noun_stopwords"] \
@@ -163,7 +171,8 @@ class FigureRecognizer:
                 other_numbers={i for j, n in enumerate(numbers) if j != k for i in n},
                 blockers={i for j, s in enumerate(spans) if j != k and not _is_threshold(s)
                           and s._.figure_kind != "duration" for i in numbers[j]},
-                tree=_base_tokens(span),
+                tree=_base_tokens(span) | _coordinated(span, others),
+                thresholds={t.i for j, s in enumerate(spans) if j != k and _is_threshold(s) for t in s},
             )
             measures, base, generic = describe_figure(span, ctx)
             if measures is None and not span._.figure_change:
@@ -176,6 +185,7 @@ class FigureRecognizer:
             span._.figure_measures = measures
             span._.figure_measures_generic = generic
             span._.figure_base = base
+        _parallel_shares(doc, spans)
         for span in spans:
             reference = span._.figure_reference
             if span._.figure_change and reference and span._.figure_measures \
@@ -190,6 +200,72 @@ class FigureRecognizer:
                     reference = f" {span._.figure_reference}" if span._.figure_reference else ""
                     span._.figure_measures = f"{host._.figure_measures} {direction}{reference}"
                     span._.figure_measures_generic = host._.figure_measures_generic
+        _parallel_changes(doc, spans)
+
+
+def _parallel_changes(doc: Doc, spans: list[Span]) -> None:
+    """A change listed with a second reference: "a reduction of 4.2 percent compared to FY 2026 and 10.2 percent
+    since the end of FY 2024". The second percent is the same change of the same thing from its own reference."""
+    for prior, span in zip(spans, spans[1:]):
+        if span._.figure_kind != "percent" or prior._.figure_kind != "percent" or span._.figure_change \
+                or not prior._.figure_change or not prior._.figure_measures or span._.figure_base \
+                or doc.text[prior._.figure_chars[1]:span._.figure_chars[0]].strip(" ,") not in ("and", "or"):
+            continue
+        after = english_patterns()["reference_at"].match(doc.text, span._.figure_chars[1])
+        span._.figure_change = prior._.figure_change
+        span._.figure_reference = after.group("ref") if after else prior._.figure_reference
+        measures = prior._.figure_measures
+        if prior._.figure_reference and span._.figure_reference != prior._.figure_reference:
+            measures = measures.replace(prior._.figure_reference, "").strip()
+            measures = f"{measures} {span._.figure_reference}"
+        span._.figure_measures = measures
+        span._.figure_measures_generic = prior._.figure_measures_generic
+
+
+def _parallel_shares(doc: Doc, spans: list[Span]) -> None:
+    """Survey sentences list shares in parallel: "34 percent of health care workers reported A and 57 percent
+    reported B", "up from an estimated 32 percent in 2018". A share with no base of its own takes the base of
+    the share before it in the sentence and the clause its own verb opens; the earlier level of a change
+    ("up from N") measures what the figure it is measured against measures."""
+    for k, span in enumerate(spans):
+        if span._.figure_kind != "percent" or span._.figure_base or k == 0:
+            continue
+        sent = span.sent
+        earlier = [s for s in spans[:k] if s._.figure_kind == "percent" and sent.start <= s.start < sent.end]
+        if not earlier:
+            continue
+        left = doc.text[max(span.sent.start_char, span.start_char - 30):span.start_char].lower()
+        if re.search(r"\b(?:up|down|rose|fell|increased|decreased)?\s*from(?:\s+an?\s+estimated|\s+about)?\s*$",
+                     left) and earlier[-1]._.figure_measures:
+            span._.figure_measures = earlier[-1]._.figure_measures
+            continue
+        based = next((s for s in reversed(earlier) if s._.figure_base), None)
+        follower = doc[span.end] if span.end < len(doc) else None
+        if based is None or follower is None or follower.pos_ != "VERB":
+            continue
+        words = []
+        for token in doc[span.end:span.sent.end]:
+            if token.text in ",;.()" or (token.lower_ in ("and", "but") and token.nbor(1).like_num
+                                          if token.i + 1 < len(doc) else False):
+                break
+            words.append(token.text_with_ws)
+        span._.figure_measures = f"share {based._.figure_base} that {''.join(words).strip()}"
+
+
+def _coordinated(span: Span, others: list[Span]) -> set[int]:
+    """Statistics coordinated with the figure's own ("over $1.6 trillion in financial benefits and almost 30,800
+    program benefits that helped ..."): the conjunct and all it governs say what the other figure measures."""
+    sent = span.sent
+    out: set[int] = set()
+    for other in others:
+        if not sent.start <= other.start < sent.end:
+            continue
+        root = other.root
+        if root.dep_ == "conj" and not other.start <= root.head.i < other.end:
+            tokens = {t.i for t in root.subtree}
+            if not tokens & {t.i for t in span}:
+                out |= tokens
+    return out
 
 
 def _base_tokens(span: Span) -> set[int]:

@@ -72,11 +72,12 @@ class FigureTokens:
     others: set[int]
     other_numbers: set[int]
     blockers: set[int]
-    tree: set[int] = field(default_factory=set)  # the figure's whole phrase ("84 percent of the funds")
+    tree: set[int] = field(default_factory=set)  # the figure's base and asides ("84 percent [of the funds]")
+    thresholds: set[int] = field(default_factory=set)  # bounds that define a thing ("backlog of over $100,000")
 
     @property
     def skip(self) -> set[int]:
-        return self.own | self.others | self.tree
+        return self.own | (self.others - self.thresholds) | self.tree
 
 
 def number_part(span: Span) -> set[int]:
@@ -93,7 +94,7 @@ def _subject(verb: Token) -> Optional[Token]:
         for child in tok.children:
             if child.dep_ in ("nsubj", "nsubjpass", "expl") and child.dep_ != "expl":
                 return child
-        if tok.dep_ in ("xcomp", "conj", "advcl", "ccomp", "pcomp") and tok.head is not tok:
+        if tok.dep_ in ("xcomp", "conj", "advcl", "ccomp", "pcomp") and tok.head != tok:
             tok = tok.head
             seen += 1
             continue
@@ -114,7 +115,7 @@ def _subject_verb(token: Token) -> Optional[Token]:
 def _governing_verb(token: Token) -> Optional[Token]:
     tok = token
     for _ in range(4):
-        if tok.head is tok:
+        if tok.head == tok:
             return tok if tok.pos_ in ("VERB", "AUX") else None
         tok = tok.head
         if tok.pos_ in ("VERB", "AUX"):
@@ -150,6 +151,7 @@ def _predicate(verb: Token, ctx: FigureTokens) -> str:
     """ "have party members", "were obtained from ... to the municipal demonstration sites": a verb with its
     objects and prepositional phrases, without the figure itself."""
     words = [verb] + [c for c in verb.lefts if c.dep_ in ("aux", "auxpass", "neg") and c.i not in ctx.skip]
+    asides = _asides(verb, ctx)
     for child in verb.rights:
         # an infinitive of purpose says what the thing counted is for ("established rules ... to connect
         # renewable sources to the grid"); other adverbial clauses are asides
@@ -157,13 +159,39 @@ def _predicate(verb: Token, ctx: FigureTokens) -> str:
         # "reported burnout" (tagged an adverb): a content word right of the verb, not "also" or "sharply"
         content_adverb = child.dep_ == "advmod" and child.i > verb.i and child.is_alpha \
             and child.lower_ not in lexicon("en")["function_adverbs"] and not child.lower_.endswith("ly")
-        if child.dep_ in ("dobj", "attr", "prep", "acomp", "xcomp", "prt", "agent", "oprd", "dative") or purpose \
-                or content_adverb:
+        # "use donations or fundraising to ...": a verb sharing the subject; "expect maintenance to persist"
+        shared = child.dep_ == "conj" and child.pos_ in ("VERB", "NOUN") \
+            and not any(c.dep_ in ("nsubj", "nsubjpass") for c in child.children)
+        complement = child.dep_ == "ccomp" and (child.tag_ == "VBG"  # "reported experiencing burnout"
+                                                 or any(c.dep_ in ("nsubj", "nsubjpass") for c in child.children))
+        if (shared or complement) and any(t.i in ctx.blockers for t in child.subtree):
+            continue  # another statistic's clause
+        if child.dep_ in ("dobj", "attr", "prep", "acomp", "xcomp", "prt", "agent", "oprd", "dative") \
+                or purpose or content_adverb or shared or complement:
             if child.dep_ == "prep" and child.lower_ in lexicon("en")["attribution_preps"]:
                 continue  # "according to a survey": where the number comes from, not what it counts
-            words.extend(t for t in child.subtree if t.i not in ctx.skip and t.dep_ not in ("punct", "det"))
+            words.extend(t for t in child.subtree if t.i not in ctx.skip and t.i not in asides
+                         and t.dep_ not in ("punct", "det"))
     words = sorted(set(words), key=lambda t: t.i)
     return _join(words[:16])
+
+
+def _asides(verb: Token, ctx: FigureTokens) -> set[int]:
+    """The prepositional phrases holding another statistic inside the clause ("..., up [from an estimated 32
+    percent in 2018]"): they say something of their own, so they leave the clause with the figure they hold."""
+    out: set[int] = set()
+    doc, sent = verb.doc, verb.sent
+    for i in ctx.blockers:
+        if not sent.start <= i < sent.end:
+            continue
+        tok = doc[i]
+        while tok.dep_ not in ("prep", "dative", "agent") and tok.head != verb and tok.head != tok:
+            tok = tok.head
+        if tok.dep_ in ("prep", "dative", "agent") and tok.head != verb or tok.head.dep_ == "advmod":
+            out.update(t.i for t in tok.subtree)
+            if tok.head.dep_ == "advmod" and tok.head.head == verb:
+                out.add(tok.head.i)
+    return out
 
 
 _RELATIVE = {"that", "which", "who", "whom"}
@@ -195,7 +223,7 @@ def _clause(verb: Token, ctx: FigureTokens) -> str:
 def _time_frame(verb: Token, ctx: FigureTokens) -> str:
     """A prepositional phrase before the verb, on it or on the sentence root, that names a year ("From fiscal
     years 2022 through 2024", "In 2025")."""
-    heads = [verb] + ([verb.sent.root] if verb.sent.root is not verb else [])
+    heads = [verb] + ([verb.sent.root] if verb.sent.root != verb else [])
     for head in heads:
         for child in head.lefts:
             if child.dep_ != "prep" or any(t.i in ctx.skip for t in child.subtree):
@@ -260,6 +288,10 @@ def _count_measure(span: Span, ctx: FigureTokens, base: Optional[str]) -> tuple[
     root = span.root
     noun = root
     phrase = _noun_phrase(noun, ctx, own_phrase=True)
+    last = span[-1]
+    if last.dep_ == "conj" and last.head == root and last.tag_ == "NNS":
+        # "30,800 program and operational benefits": the coordinated modifiers and the plural noun they share
+        phrase = _join([t for t in span if t.i not in ctx.number and t.i > max(ctx.number, default=-1)])
     with_prep = noun.head if noun.dep_ == "pobj" and noun.head.lower_ == "with" else None
     if with_prep is not None:
         host = with_prep.head
@@ -273,13 +305,24 @@ def _count_measure(span: Span, ctx: FigureTokens, base: Optional[str]) -> tuple[
         # "data on almost 3.7 million approved loans": the loans of that data set
         return f"{phrase} in {_noun_phrase(holder, ctx)}", base, None
     subject_verb = _subject_verb(noun)
-    if subject_verb is not None and len(phrase.split()) <= 4 and subject_verb.lemma_ not in lex["light_verbs"]:
+    if subject_verb is not None and len(phrase.split()) <= 6 and subject_verb.lemma_ not in lex["light_verbs"]:
         return f"{phrase} {_predicate(subject_verb, ctx)}".strip(), base, None
-    verb = noun.head if noun.dep_ == "dobj" else noun.head.head if noun.dep_ == "pobj" \
-        and noun.head.dep_ in ("prep", "dative", "agent") else None
-    if verb is not None and verb.pos_ == "VERB" and len(phrase.split()) <= 4 \
-            and verb.lemma_ not in lex["light_verbs"]:
-        return f"{phrase} {_clause(verb, ctx)}".strip(), base, None
+    # "took an average of 16 days to ...": the noun an "of" phrase hangs on carries the clause
+    holder = noun
+    while holder.dep_ == "conj" and holder.head.i in ctx.others:  # "... $1.6 trillion in X and 30,800 Y"
+        holder = holder.head
+    while holder.dep_ == "pobj" and holder.head.lower_ == "of" and holder.head.head.pos_ == "NOUN" \
+            and holder.head.head.i not in ctx.others:
+        holder = holder.head.head
+    verb = holder.head if holder.dep_ == "dobj" else holder.head.head if holder.dep_ == "pobj" \
+        and holder.head.dep_ in ("prep", "dative", "agent") else None
+    # "had seven different commissioners" counts what is had; "there were N ..." and "reached N" do not
+    if verb is not None and verb.pos_ in ("VERB", "AUX") and len(phrase.split()) <= 6 \
+            and (verb.lemma_ not in lex["light_verbs"] or verb.lemma_ == "have"):
+        said = FigureTokens(ctx.own, ctx.number, ctx.others, ctx.other_numbers, ctx.blockers,
+                            ctx.tree | {t.i for t in noun.subtree}
+                            | ({t.i for t in holder.subtree} if noun.dep_ == "conj" else set()), ctx.thresholds)
+        return f"{phrase} {_clause(verb, said)}".strip(), base, None
     return phrase or None, base, None
 
 
@@ -291,6 +334,9 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
     base = span._.figure_base
     generic = None
 
+    if kind in ("money", "percent") and _is_threshold(span):  # "a backlog of more than $100,000 each"
+        holder = root.head.head
+        return _noun_phrase(holder, ctx) or None, base, None
     if kind in ("quantity", "duration") and any(t.text == "-" for t in span) and root.head.i >= span.end \
             and root.head.pos_ in ("NOUN", "PROPN"):
         return _attributive_measure(span, ctx), base, None
@@ -313,11 +359,11 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
     if of_pobj is not None:
         target = _resolve(of_pobj, ctx.own)
         base_np = _noun_phrase(target, ctx) if target is not None else None
-        if target is not None and target is not of_pobj:
+        if target is not None and target != of_pobj:
             base = f"of {base_np}"
     climb = root
     while climb.dep_ in ("pobj", "prep", "quantmod", "nummod", "compound", "npadvmod", "advmod") \
-            and climb.head is not climb and climb.head.pos_ not in ("VERB", "AUX"):
+            and climb.head != climb and climb.head.pos_ not in ("VERB", "AUX"):
         if climb.head.i in ctx.others:
             break
         climb = climb.head
@@ -337,8 +383,10 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
     owner = _noun_phrase(resolved, ctx) if resolved is not None and resolved.i not in ctx.own else None
     if owner and resolved.lemma_.lower() in lex["generic_subjects"] and len(owner.split()) <= 3:
         generic = owner
-    if kind == "percent" and base_np and root.dep_ == "dobj" and verb.pos_ == "VERB" \
-            and verb.lemma_ not in lex["share_verbs"] and verb.lemma_ not in lex["light_verbs"]:
+    in_clause = root.dep_ == "pobj" and root.head.dep_ == "prep" and root.head.head == verb
+    if kind == "percent" and base_np and (root.dep_ == "dobj" and verb.pos_ == "VERB" or in_clause) \
+            and verb.lemma_ not in lex["share_verbs"] and (in_clause or verb.lemma_ not in lex["light_verbs"]):
+        # "funding is a key challenge for an estimated 85 percent of museums"
         # "ORR allocated 84 percent of the appropriations to these programs"
         return f"share of {base_np} {_clause(verb, ctx)}", base, generic
     if kind == "percent" and (base_np or verb.lemma_ in lex["share_verbs"]):
@@ -350,12 +398,18 @@ def describe_figure(span: Span, ctx: FigureTokens) -> tuple[Optional[str], Optio
         if span._.figure_change and owner:
             direction = "growth" if span._.figure_change == "up" else "decline"
             return f"{owner} {direction}", base, generic
+        if owner is None and span._.figure_change and root.pos_ == "NOUN" and root.i not in ctx.number:
+            # "This is a 5.9 percent increase over the FY 2026 enacted level"
+            return _noun_phrase(root, ctx, own_phrase=True) or None, base, None
         return owner, base, generic
     of_what = next((c for c in root.children if c.dep_ == "prep" and c.lower_ in ("in", "of", "for")), None)
     of_what = next((c for c in of_what.children if c.dep_ == "pobj"), None) if of_what is not None else None
     thing = _noun_phrase(of_what, ctx) if of_what is not None else "share" if kind == "percent" else ""
     # "approved over $377 billion in COVID-19 EIDL funding" -> "COVID-19 EIDL funding SBA approved"
-    return " ".join(p for p in (thing, _clause(verb, ctx)) if p) or None, base, None
+    said = ctx if of_what is None else FigureTokens(ctx.own, ctx.number, ctx.others, ctx.other_numbers,
+                                                    ctx.blockers, ctx.tree | {t.i for t in of_what.head.subtree},
+                                                    ctx.thresholds)
+    return " ".join(p for p in (thing, _clause(verb, said)) if p) or None, base, None
 
 
 def _is_threshold(span: Span) -> bool:

@@ -75,6 +75,11 @@ def english_patterns() -> dict[str, re.Pattern]:
     yoy = phrase_alternation(lex["year_on_year"])
     frames = phrase_alternation(lex["year_frames"])
     months = phrase_alternation(lex["months"])
+    # what a change is measured against: "from 2000", "compared to FY 2026", "since the end of FY 2024"
+    reference = (rf"(?P<ref>(?:from|over|compared\s+(?:with|to)|than(?:\s+in)?|since|relative\s+to|versus|vs\.)\s+"
+                 rf"(?:(?:{periods})|(?:the\s+)?(?:(?:end|beginning|start)\s+of\s+)?"
+                 rf"(?:(?:fiscal|financial)\s+year\s+|FY\s?)?(?:(?:{months})\.?\s+)?(?:1[89]\d\d|20\d\d)\b"
+                 rf"(?:\s+(?:enacted\s+)?levels?)?))")
     return {
         # not inside a word or an identifier ("COVID-19"); "10-20 percent" is a range, read by _merge_ranges
         "amount": re.compile(r"(?<![\w.,$£€¥/])(?<![A-Za-z]-)" + amount, re.IGNORECASE),
@@ -83,16 +88,15 @@ def english_patterns() -> dict[str, re.Pattern]:
         "change_before": re.compile(
             rf"(?:^|(?<=[\s(,]))(?:(?P<up>{up})|(?P<down>{down}))(?:\s+(?P<link>by|to|at|of))?\s*$", re.IGNORECASE),
         "change_after": re.compile(rf"^\s*(?P<noun>{nouns_after})\b(?!\s+(?:than\s+)?(?:\d|half))", re.IGNORECASE),
-        "reference": re.compile(
-            rf"\b(?P<ref>(?:from|over|compared\s+(?:with|to)|than(?:\s+in)?|since|relative\s+to|versus|vs\.)\s+"
-            rf"(?:(?:{periods})|(?:the\s+)?(?:(?:end|beginning|start)\s+of\s+)?(?:(?:fiscal|financial)\s+year\s+)?"
-            rf"(?:(?:{months})\.?\s+)?(?:1[89]\d\d|20\d\d)\b(?:\s+levels?)?))"
-            rf"|(?P<yoy>{yoy})", re.IGNORECASE),
+        "reference": re.compile(rf"\b{reference}|(?P<yoy>{yoy})", re.IGNORECASE),
+        "reference_at": re.compile(rf"\s*{reference}", re.IGNORECASE),  # right after a figure
         "unit_after": re.compile(rf"^\s*(?:-\s*)?(?P<unit>{units})\b", re.IGNORECASE),
         "word": re.compile(r"[A-Za-z][A-Za-z'’\-]*|\S"),
         "year": re.compile(r"(?<![\w$£€.,/-])(1[89]\d\d|20\d\d)(?![\w%]|,\d|\.\d)"),
         "frame": re.compile(
-            rf"(?:^|(?<=[\s(,]))(?P<frame>{frames})\s+(?:the\s+)?(?:(?:{months})\.?\s+(?:\d{{1,2}},?\s+)?)?$",
+            # "fiscal year (FY) 2027": an abbreviation in brackets between frame and year
+            rf"(?:^|(?<=[\s(,]))(?P<frame>{frames})\s+(?:\([A-Z]{{2,4}}\)\s+)?(?:the\s+)?"
+            rf"(?:(?:{months})\.?\s+(?:\d{{1,2}},?\s+)?)?$",
             re.IGNORECASE),
         "reference_year": re.compile(
             rf"(?:%|percent|per\s+cent|points|{up}|{down})\s*,?\s+(?:from|over|compared\s+(?:with|to)|than(?:\s+in)?|"

@@ -48,10 +48,15 @@ def year_mentions(text: str, masks: Optional[list[tuple[int, int, str]]] = None)
     return out
 
 
+_NEAR_AFTER, _FAR_BEFORE = 60, 80  # characters
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*")  # other statistics between a year and the figure
+
+
 def year_for(span_start: int, span_end: int, mentions: list[YearMention],
-             reference: Optional[str] = None) -> Optional[YearMention]:
+             reference: Optional[str] = None, text: Optional[str] = None) -> Optional[YearMention]:
     """The year a figure at ``[span_start, span_end)`` refers to: the nearest mention before it, else after it;
-    never the year a change is measured from, nor a year inside the figure."""
+    never the year a change is measured from, nor a year inside the figure. ``text`` (what the offsets index)
+    tells a year before a run of other statistics (a flattened panel) from one in the figure's own clause."""
     usable = [y for y in mentions if not y.reference and not (span_start <= y.start < span_end)
               and not (reference and str(y.year) in reference)]
     before = [y for y in usable if y.end <= span_start]
@@ -60,7 +65,14 @@ def year_for(span_start: int, span_end: int, mentions: list[YearMention],
         return right_after
     if before:
         framed = [y for y in before if y.framed]
-        return (framed or before)[-1]
+        pick = (framed or before)[-1]
+        # a long run-on "sentence" (a flattened infographic before the prose): the year framed in the figure's own
+        # clause ("requesting $860 million ... for fiscal year (FY) 2027") is nearer than one far before it
+        near = next((y for y in usable if y.framed and 0 <= y.start - span_end <= _NEAR_AFTER), None)
+        if near is not None and text is not None and span_start - pick.end > _FAR_BEFORE \
+                and len(_NUMBER.findall(text, pick.end, span_start)) >= 3:
+            return near
+        return pick
     after = [y for y in usable if y.start >= span_end]
     return after[0] if after else None
 
