@@ -741,34 +741,15 @@ class Store:
     # reads for the web app ---------------------------------------------------------------------
     @classmethod
     def open_readonly(cls, path: str | Path) -> "Store":
-        """Open an existing store for reading only (``reportlens serve``): no migration, no journal switch.
-
-        The connection may be used from another thread than the one that opened it (an ASGI server
-        starts it in one and serves from another); the caller uses it from one thread at a time. In WAL
-        mode it reads the last committed state while ``reportlens run`` writes.
-        """
-        self = cls.__new__(cls)
-        self.path = Path(path)
-        no_store = StoreError(f"{self.path}: no store here; create one with `reportlens run PATH --db {self.path}`")
-        if not self.path.is_file() or self.path.stat().st_size == 0:
-            raise no_store
+        """``Store(path, readonly=True)`` (no store, a foreign file or a newer schema is a ``StoreError``;
+        an older schema is migrated once) on a connection that another thread may use, one at a time: an
+        ASGI server (``reportlens serve``) opens it in one thread and serves from another. In WAL mode it
+        reads the last committed state while ``reportlens run`` writes."""
+        checked = cls(path, readonly=True)
         try:
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.conn = conn
-            version = self.schema_version
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({_reason(exc)})") from None
-        if version == 0:
-            conn.close()
-            raise no_store
-        if version != len(MIGRATIONS):
-            conn.close()
-            raise StoreError(f"{self.path}: store schema version {version}, this reportlens reads "
-                             f"{len(MIGRATIONS)}; open it once with `reportlens list --db {self.path}`")
-        return self
+            return checked.reader()
+        finally:
+            checked.close()
 
     def data_version(self) -> int:
         """A number that changes when another connection commits (so cached reads can be refreshed)."""

@@ -400,3 +400,23 @@ def test_an_empty_or_foreign_file_is_no_store(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(StoreError, match="no store here|not a reportlens store"):
         Store.open_readonly(path)
+
+
+def test_a_search_of_the_reports_text_links_to_the_sentence_span(client, analyses):
+    page = client.get("/search", params={"q": "party building", "kind": "text"}).text
+    links = re.findall(r'class="hit-link" href="(/reports/([0-9a-f]+)/spans/(\d+)-(\d+))"', page)
+    assert links and "In the reports' text" in page
+    for url, rid, start, end in links[:5]:
+        html = client.get(url).text
+        key = f"span-{start}-{end}"
+        assert f'"selected": "{key}"' in html
+        assert "".join(t for keys, t in page_segments(html) if key in keys) == \
+            analyses[rid].report.text[int(start):int(end)]
+    keyword = client.get("/search", params={"q": "party building", "mode": "keyword", "kind": "practices"}).text
+    assert "/spans/" in keyword  # a keyword search also searches the text, as in the CLI
+
+
+@pytest.mark.parametrize("span", ["5-3", "0-999999999", "abc", "-1-5", "3-3", "1-2-3", "0-" + "9" * 30])
+def test_a_bad_span_is_a_404(client, analyses, span):
+    rid = next(iter(analyses))
+    assert client.get(f"/reports/{rid}/spans/{span}").status_code == 404

@@ -229,3 +229,15 @@ def test_a_stage_on_the_timeline_selects_its_span(browser, base_url):
     browser.find_element(By.CSS_SELECTOR, 'svg.timeline a[href="#stage-S1"] rect').click()
     WebDriverWait(browser, 5).until(lambda d: d.execute_script("return window.reportlens.selected()") == "stage-S1")
     assert browser.execute_script(SELECTED_TEXT) == span_text(hostile, hostile.stages[0])
+
+
+def test_a_sentence_found_in_the_text_opens_highlighted(browser, base_url, analyses):
+    browser.get(f"{base_url}/search?q=party+building&kind=text")
+    link = browser.find_element(By.CSS_SELECTOR, 'a.hit-link[href*="/spans/"]')
+    report_id, span = link.get_attribute("href").split("/reports/")[1].split("/spans/")
+    start, end = map(int, span.split("-"))
+    link.click()
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return !!window.reportlens"))
+    assert browser.execute_script(SELECTED_TEXT) == analyses[1][report_id].report.text[start:end]
+    assert_scrolled_into_view(browser)
+    assert_no_script_errors(browser)

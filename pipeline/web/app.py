@@ -190,6 +190,7 @@ def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool
         Route("/reports", pages.reports),
         Route("/reports/{report_id}", pages.report),
         Route("/reports/{report_id}/items/{key}", pages.report),
+        Route("/reports/{report_id}/spans/{span}", pages.report),
         Route("/reports/{report_id}/items/{key}/similar", browse.similar),
         Route("/search", browse.search),
         Route("/themes", browse.themes),

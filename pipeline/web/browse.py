@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from ..nlp import CHINESE
 from .app import render
 from .charts import shade, timeline, value_plot
-from .marks import item_key, query_matchers, snippet
+from .marks import item_key, query_matchers, snippet, span_key
 from .pages import ITEM_KEY, library, resolve_report
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -46,8 +46,8 @@ async def search(request: Request):
     kind = params.get("kind", "all")
     mode = params.get("mode", "hybrid")
     errors: list[str] = []
-    if kind != "all" and kind not in KINDS:
-        errors.append(f"kind must be one of all, {', '.join(KINDS)}.")
+    if kind not in (*KINDS, "text", "all"):
+        errors.append(f"kind must be one of all, text, {', '.join(KINDS)}.")
     if mode not in MODES:
         errors.append(f"mode must be one of {', '.join(MODES)}.")
     limit_text = params.get("limit", "20").strip()
@@ -59,19 +59,25 @@ async def search(request: Request):
                       since=_year(params.get("since", ""), "since", errors),
                       until=_year(params.get("until", ""), "until", errors))
     lib = library(request)
-    context = {"q": query, "kind": kind, "mode": mode, "limit": limit_text, "params": params, "kinds": KINDS,
-               "modes": MODES, "errors": errors, "hits": [], "message": "", "choices": _filter_choices(lib)}
+    context = {"q": query, "kind": kind, "mode": mode, "limit": limit_text, "params": params,
+               "kinds": (*KINDS, "text"), "modes": MODES, "errors": errors, "hits": [], "text_hits": [],
+               "message": "", "choices": _filter_choices(lib)}
     if errors:
         return render(request, "search.html", context, 400)
     if query.strip():
         try:
-            hits = lib.searcher.search(query, kinds=list(KINDS) if kind == "all" else [kind], mode=mode,
-                                       filters=filters, limit=limit)
+            # as the CLI: items of the kinds asked for, and sentences of the reports' text for kind text or
+            # all, or for a keyword search
+            hits = [] if kind == "text" else lib.searcher.search(
+                query, kinds=list(KINDS) if kind == "all" else [kind], mode=mode, filters=filters, limit=limit)
+            text_hits = lib.searcher.search_text(query, filters, limit) \
+                if kind in ("text", "all") or mode == "keyword" else []
         except QueryError as exc:
             context["message"] = str(exc).capitalize() + "."
         else:
             context["hits"] = _hit_rows(hits, query)
-            context["message"] = "" if hits else "No results."
+            context["text_hits"] = _hit_rows(text_hits, query)
+            context["message"] = "" if hits or text_hits else "No results."
     return render(request, "search.html", context)
 
 
@@ -87,10 +93,13 @@ def _hit_rows(hits, query: str) -> list[dict]:
     matchers = query_matchers(query)
     rows = []
     for hit in hits:
-        key = item_key(hit.kind, hit.item_id)
+        if hit.kind == "text":  # a sentence of the report's text, not an item: linked by its span
+            key, url = span_key(*hit.span), f"/reports/{hit.report_id}/spans/{hit.span[0]}-{hit.span[1]}"
+        else:
+            key = item_key(hit.kind, hit.item_id)
+            url = f"/reports/{hit.report_id}/items/{key}"
         detail = hit.detail if hit.detail and hit.detail != hit.text else ""
-        rows.append({"hit": hit, "key": key, "kind": key.split("-", 1)[0],
-                     "url": f"/reports/{hit.report_id}/items/{key}",
+        rows.append({"hit": hit, "key": key, "kind": key.split("-", 1)[0], "url": url,
                      "text": snippet(hit.text, query, 300, matchers),
                      "detail": snippet(detail, query, 300, matchers) if detail else ""})
     return rows

@@ -41,6 +41,11 @@ def item_key(kind: str, item_id: str) -> str:
     return f"{KIND_WORDS.get(kind, kind)}-{item_id}"
 
 
+def span_key(start: int, end: int) -> str:
+    """The key of a span of text that is no item (a sentence a search found): ``span-120-245``."""
+    return f"span-{start}-{end}"
+
+
 def analysis_marks(analysis: Analysis) -> list[Mark]:
     """The marks of every item of a report whose span lies in its text, in reading order."""
     size = len(analysis.report.text)

@@ -2,7 +2,8 @@
 item marked, beside the practice tree, figures, stages, findings, recommendations and summary).
 
 An item's stable URL is ``/reports/{report id}/items/{kind}-{item id}`` (``…/items/recommendation-R4``);
-``/reports/{report id}#recommendation-R4`` selects the same item without a round trip.
+``/reports/{report id}#recommendation-R4`` selects the same item without a round trip. A span of text that
+is no item (a sentence a search found) has ``/reports/{report id}/spans/{start}-{end}``.
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from starlette.requests import Request
 from ..records import Analysis
 from .app import Library, render
 from .charts import stage_timeline
-from .marks import KIND_WORDS, analysis_marks, item_key, marked_text
+from .marks import KIND_WORDS, Mark, analysis_marks, item_key, marked_text, span_key
 
 # Report ids are hex digests; item keys a kind word and an id of letters, digits and dots. Anything else
 # is a 404 before it reaches the store.
 REPORT_ID = re.compile(r"[0-9a-f]{4,64}")
 ITEM_KEY = re.compile(r"(figure|stage|practice|finding|recommendation)-([A-Za-z0-9][A-Za-z0-9._]{0,40})")
+SPAN = re.compile(r"(\d{1,9})-(\d{1,9})")
 SORTS = {"title": lambda r: (r["title"].lower(), r["id"]),
          "type": lambda r: ((r["report_type"] or "~").lower(), r["title"].lower()),
          "language": lambda r: (r["language"], r["title"].lower()),
@@ -83,24 +85,41 @@ async def report(request: Request):
     lib = library(request)
     report_id = resolve_report(lib, request.path_params["report_id"])
     analysis = lib.store.load(report_id)
-    view = report_view(analysis)
-    selected: Optional[str] = request.path_params.get("key")
-    if selected is not None and (not ITEM_KEY.fullmatch(selected) or selected not in view["items"]):
+    span = _span(request.path_params.get("span"), len(analysis.report.text))
+    view = report_view(analysis, span)
+    selected: Optional[str] = span_key(*span) if span else request.path_params.get("key")
+    if selected is not None and not span and (not ITEM_KEY.fullmatch(selected) or selected not in view["items"]):
         raise HTTPException(404, f"Report “{analysis.report.title[:120]}” has no item “{selected[:60]}”.")
     return render(request, "report.html", {**view, "selected": selected or ""})
 
 
-def report_view(analysis: Analysis) -> dict:
-    """Everything the report template shows, computed from the stored analysis."""
+def _span(value: Optional[str], size: int) -> Optional[tuple[int, int]]:
+    """``START-END`` of a span URL as offsets into a text of ``size`` characters; a 404 when it is not one."""
+    if value is None:
+        return None
+    match = SPAN.fullmatch(value)
+    if not match or not int(match[1]) < int(match[2]) <= size:
+        raise HTTPException(404, f"“{value[:40]}” is not a span of this report (START-END, 0 ≤ START < END ≤ {size}).")
+    return int(match[1]), int(match[2])
+
+
+def report_view(analysis: Analysis, span: Optional[tuple[int, int]] = None) -> dict:
+    """Everything the report template shows, computed from the stored analysis; ``span`` (a sentence a
+    search found) is marked too, selectable like an item."""
     r = analysis.report
     marks = analysis_marks(analysis)
     items: dict[str, dict] = {}
+    if span:
+        key = span_key(*span)
+        marks = sorted([*marks, Mark(key, "span", *span)], key=lambda m: (m.start, -m.end, m.key))
+        items[key] = {"kind": "text", "id": f"{span[0]}–{span[1]}", "label": _short(r.text[span[0]:span[1]]),
+                      "start": span[0], "end": span[1]}
     for kind, word in KIND_WORDS.items():
         for item in getattr(analysis, kind):
             key = item_key(kind, item.id)
             items[key] = {"kind": word, "id": item.id, "label": _short(item.text), "start": item.span[0],
                           "end": item.span[1]}
-    order = [m.key for m in marks]
+    order = [m.key for m in marks if m.kind != "span"]
     finding_ids = {f.id for f in analysis.findings}
     practice_ids = {p.id for p in analysis.practices}
 

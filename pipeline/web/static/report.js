@@ -49,16 +49,16 @@
     document.getElementById("sel-kind").className = "kind k-" + item.kind;
     var link = document.getElementById("sel-link");
     link.textContent = item.id;
-    link.href = itemUrl(key);
+    link.href = item.kind === "text" ? "/reports/" + data.report + "/spans/" + item.start + "-" + item.end : itemUrl(key);
     document.getElementById("sel-span").textContent = "characters " + item.start + "–" + item.end;
     document.getElementById("sel-text").textContent = segs.map(function (el) { return el.textContent; }).join("");
     var similar = document.getElementById("sel-similar");
     similar.hidden = item.kind !== "practice";
     similar.href = itemUrl(key) + "/similar";
-    showTab(kindTab[item.kind]);
+    if (kindTab[item.kind]) { showTab(kindTab[item.kind]); }
     var entry = document.getElementById("entry-" + key);
     if (entry) { entry.classList.add("current"); revealInPanel(entry); }
-    if (options.history !== false) { history.replaceState(null, "", itemUrl(key)); }
+    if (options.history !== false && item.kind !== "text") { history.replaceState(null, "", itemUrl(key)); }
   }
 
   // Scroll the text to a segment. Paragraphs off screen are laid out only when near the view (CSS
