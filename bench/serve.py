@@ -117,7 +117,8 @@ def http_bench(base: str, db: Path, reports: list[dict]) -> list[str]:
         urls += [f"/reports/{rid}/items/{key}" for rid, key in rng.sample(keys, min(200, len(keys)))]
         practices = [(rid, key) for rid, key in keys if key.startswith("practice-")]
         urls += [f"/reports/{rid}/items/{key}/similar" for rid, key in rng.sample(practices, min(20, len(practices)))]
-        urls += ["/export/reports.jsonl", "/export/practices.csv"]
+        urls += ["/export/reports.jsonl", "/export/practices.csv", "/export/findings.csv?bom=1",
+                 "/export/recommendations.csv", "/export/reports.xlsx"]
         bad = [f"{url} -> {status}" for url in urls if (status := client.get(url).status_code) != 200]
         print(f"other pages: {len(urls) - len(bad)}/{len(urls)} answered 200")
         failures += bad

@@ -255,10 +255,11 @@ def write_csv_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:
     return [figures, practices]
 
 
-CSV_TABLES = {"figures": (_figure_rows, FIGURE_COLUMNS), "practices": (_practice_rows, PRACTICE_COLUMNS)}
+# The tables `reportlens export --format csv` writes, in its order.
+CSV_PARTS = ("figures", "practices", "findings", "recommendations")
 
 
-def csv_text(analyses: Iterable[Analysis], table: str) -> str:
-    """One CSV table (``figures`` or ``practices``) of every analysis as text, as ``write_csv_files`` writes it."""
-    rows, columns = CSV_TABLES[table]
-    return _csv((row for a in analyses for row in rows(a)), columns)
+def csv_text(analyses: Iterable[Analysis], part: str, bom: bool = False) -> str:
+    """One part's CSV table (a key of ``PARTS``) of every analysis as text, as ``write_csv_tables`` writes it."""
+    rows, columns = PARTS[part]
+    return (BOM if bom else "") + _csv((row for a in analyses for row in rows(a)), columns)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.export import csv_text, write_csv_files
+from pipeline.export import csv_text, write_csv_tables
 from pipeline.store import Store, StoreError
 from pipeline.web.marks import Mark, marked_text, query_matchers, segments, snippet
 
@@ -217,12 +217,16 @@ def test_exports_download(client, analyses, serve_db, tmp_path):
     assert "attachment" in one.headers["content-disposition"]
     lines = client.get("/export/reports.jsonl").text.splitlines()
     assert sorted(json.loads(line)["report"]["id"] for line in lines) == sorted(analyses)
-    for table in ("figures", "practices"):
+    for table in ("figures", "practices", "findings", "recommendations"):
         rows = list(csv.DictReader(io.StringIO(client.get(f"/export/{table}.csv").text)))
         assert {r["report_id"] for r in rows} <= set(analyses) and rows
+    assert client.get("/export/findings.csv?bom=1").content.startswith("\ufeff".encode())
+    workbook = client.get("/export/reports.xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     with Store.open_readonly(serve_db) as store:
-        written = write_csv_files(store.iter_analyses(), tmp_path)
-        assert written[0].read_text(encoding="utf-8") == csv_text(store.iter_analyses(), "figures")
+        written = write_csv_tables(store.iter_analyses(), tmp_path)
+        for path in written:
+            assert path.read_text(encoding="utf-8") == csv_text(store.iter_analyses(), path.stem)
 
 
 HOSTILE_URLS = [

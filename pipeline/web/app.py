@@ -198,6 +198,7 @@ def create_app(db: Path | str, embedder: Optional["Embedder"] = None, warm: bool
         Route("/export", browse.export_page),
         Route("/export/reports/{report_id}.json", browse.export_report),
         Route("/export/reports.jsonl", browse.export_jsonl),
+        Route("/export/reports.xlsx", browse.export_xlsx),
         Route("/export/{table}.csv", browse.export_csv),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

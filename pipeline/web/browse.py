@@ -200,8 +200,10 @@ async def figures(request: Request):
 
 
 async def export_page(request: Request):
+    from ..export import CSV_PARTS
+
     lib = library(request)
-    return render(request, "export.html", {"rows": lib.store.report_listing()})
+    return render(request, "export.html", {"rows": lib.store.report_listing(), "parts": CSV_PARTS})
 
 
 async def export_report(request: Request) -> Response:
@@ -238,14 +240,27 @@ async def export_jsonl(request: Request) -> Response:
 
 
 async def export_csv(request: Request) -> Response:
-    from ..export import CSV_TABLES, csv_text
+    """One CSV table as `reportlens export --format csv` writes it; ``?bom=1`` starts it with a byte-order
+    mark, so that Excel reads Chinese text as UTF-8."""
+    from ..export import CSV_PARTS, csv_text
 
     table = request.path_params["table"]
-    if table not in CSV_TABLES:
-        raise HTTPException(404, f"There is no table “{table[:40]}”: use {' or '.join(CSV_TABLES)}.")
+    if table not in CSV_PARTS:
+        raise HTTPException(404, f"There is no table “{table[:40]}”: use {', '.join(CSV_PARTS)}.")
+    bom = request.query_params.get("bom") == "1"
     lib = library(request)
-    text = await run_in_threadpool(_all_analyses, lib, lambda analyses: csv_text(analyses, table))
+    text = await run_in_threadpool(_all_analyses, lib, lambda analyses: csv_text(analyses, table, bom))
     return _download(text, f"{table}.csv", "text/csv")
+
+
+async def export_xlsx(request: Request) -> Response:
+    """The workbook of `reportlens export --format xlsx`: one sheet per part."""
+    from ..export import xlsx_bytes
+
+    lib = library(request)
+    data = await run_in_threadpool(_all_analyses, lib, xlsx_bytes)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="reports.xlsx"'})
 
 
 def _download(text: str, filename: str, media_type: str) -> Response:
