@@ -232,14 +232,14 @@ def _reports_table(rows: list[dict]):
 def show(
     report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
     db: Path = DbOption,
-    as_json: bool = typer.Option(False, "--json", help="Print the stored analysis as JSON."),
+    as_json: bool = JsonOption,
 ) -> None:
     """A readable view of one stored report: title, sections, figures, practice tree, stages, findings."""
     from .render import render_report
 
     analysis = _load_report(db, report_id)
     if as_json:
-        sys.stdout.write(analysis.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(analysis.model_dump_json() + "\n")
         return
     from rich.console import Console
 
@@ -336,7 +336,7 @@ def themes(
         help="Number of discovered themes in all, shared among the report languages by their number of "
              "practices (at least one each; codebook themes come in addition). Default: automatic."),
     top: int = typer.Option(3, "--top", min=0, help="Practices shown per theme."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per theme."),
+    as_json: bool = JsonOption,
 ) -> None:
     """List the themes of practices across all stored reports (updating them first when needed)."""
     from .corpus import index_and_theme, refresh_themes, theme_listing
@@ -352,8 +352,7 @@ def themes(
     finally:
         store.close()
     if as_json:
-        for theme in listing:
-            sys.stdout.write(json.dumps(theme, ensure_ascii=False) + "\n")
+        _emit(listing, as_json=True, as_csv=False)
         return
     if not listing:
         _stderr().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
