@@ -32,7 +32,8 @@ DbOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print the data as JSON Lines (one object per line).")
 CsvOption = typer.Option(False, "--csv", help="Print the data as CSV with a header row.")
 BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark (for Excel, Chinese text).")
-ReportIdArgument = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False)
+ReportIdArgument = typer.Argument(..., help="A report id, a unique prefix of one, or a file the report was read from.",
+                                  show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
                                show_default=False)
 
@@ -230,7 +231,7 @@ def _reports_table(rows: list[dict]):
 
 @app.command()
 def show(
-    report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
+    report_id: str = ReportIdArgument,
     db: Path = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -248,7 +249,7 @@ def show(
 
 @app.command()
 def summarize(
-    report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
+    report_id: str = ReportIdArgument,
     db: Path = DbOption,
     fmt: str = typer.Option("md", "--format", "-f", help="md (for people) or json (for tools)."),
 ) -> None:
@@ -423,6 +424,9 @@ def similar(
 
     store = _open_store(db)
     try:
+        source, _, item_id = item.rpartition(":")
+        if source and Path(source).is_file():  # FILE:ITEM_ID names the report by a file it was read from
+            item = f"{_report_id(store, db, source)}:{item_id}"
         hits = Searcher(store).similar(item, limit=limit, other_reports=not same_report)
     except QueryError as exc:
         raise _fail(str(exc))
@@ -563,7 +567,7 @@ def doctor(db: Path = DbOption) -> None:
 def _load_report(db: Path, report_id: str):
     store = _open_store(db)
     try:
-        return store.load(store.resolve_id(report_id))
+        return store.load(_report_id(store, db, report_id))
     except KeyError as exc:
         raise _fail(f"{db}: {exc.args[0]}")
     finally:
