@@ -216,16 +216,22 @@ def _natural(text: str) -> list:
 
 
 def _reports_table(rows: list[dict]):
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table()
-    for column in ("id", "number", "year", "title", "lang", "type", "figures", "practices", "findings", "recs"):
-        table.add_column(column, overflow="fold")
+    table = Table(caption="items: figures/practices/findings/recommendations", caption_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("number", overflow="fold", max_width=14)
+    table.add_column("year", no_wrap=True)
+    table.add_column("title · type", overflow="fold", min_width=20)
+    table.add_column("lang", no_wrap=True)
+    table.add_column("items", no_wrap=True, justify="right")
     for r in rows:
-        table.add_row(r["id"][:12], escape(r["number"] or ""), str(r["year"] or ""), escape(r["title"]),
-                      r["language"], escape(r["report_type"] or ""), str(r["figures"]), str(r["practices"]), str(r["findings"]),
-                      str(r["recommendations"]))
+        title = Text(r["title"])
+        if r["report_type"]:
+            title.append("\n" + r["report_type"], style="dim")
+        table.add_row(r["id"][:8], Text(r["number"] or ""), str(r["year"] or ""), title, r["language"],
+                      "/".join(str(r[k]) for k in ("figures", "practices", "findings", "recommendations")))
     return table
 
 
