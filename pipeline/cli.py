@@ -149,14 +149,18 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     def on_step(step: str) -> None:
         # the corpus stages after the files take a while on a large store: say what is going on
-        progress.update(task, description="building themes" if step == "themes" else step, current="")
+        progress.update(task, description="building themes" if step == "themes" else step, current="",
+                        refresh=True)
+
+    def on_file(path: Path) -> None:
+        progress.update(task, current=escape(path.name), refresh=True)  # drawn now, not at the next tick
 
     try:
         with progress:
             summary = run_batch(
                 paths, db, analyze=analyze, workers=workers, time_limit_s=time_limit,
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
-                on_file=lambda path: progress.update(task, current=escape(path.name)), on_step=on_step,
+                on_file=on_file, on_step=on_step,
             )
     except StoreError as exc:
         raise _fail(str(exc))
