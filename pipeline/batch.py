@@ -12,7 +12,6 @@ import traceback
 from contextlib import ExitStack, contextmanager
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -337,9 +336,9 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
          time_limit_s: Optional[float], on_file: Optional[Callable[[Path], None]] = None) -> Iterator[_Work]:
     """Process files in this process, or in ``workers`` processes, yielding results as they finish.
 
-    A worker that gave up on a file is not trusted with another: the pool stops taking files, lets the
-    files in flight finish (those the timed-out worker declines come back for a retry), and a fresh
-    pool takes the rest.
+    Each worker process is its own single-process pool, so that one can be replaced alone: a worker that
+    gave up on a file (or died) takes no more files; once its files in flight are back (those it declines
+    return for a retry) a fresh process takes its place, while the other workers go on.
     """
     if workers <= 1 or len(paths) <= 1:
         for path in paths:
@@ -349,36 +348,45 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
         return
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    queue: deque[Path] = deque(paths)
-    while queue:
+    def new_worker() -> ProcessPoolExecutor:
         # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=_init_worker, initargs=(workers,)) as pool:
-            pending: dict = {}
-            replace = False
+        return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
+                                   initializer=_init_worker, initargs=(workers,))
 
-            def submit() -> None:
-                # Keep only a few files in flight per worker, so memory stays flat however large the batch.
-                while queue and not replace and len(pending) < 2 * workers:
+    queue: deque[Path] = deque(paths)
+    slots = [new_worker() for _ in range(workers)]
+    retiring = [False] * workers
+    pending: dict = {}  # future -> (path, slot)
+    try:
+        while queue or pending:
+            # Keep only a couple of files in flight per worker, so memory stays flat however large the batch.
+            for slot in range(workers):
+                while queue and not retiring[slot] and \
+                        sum(1 for _, s in pending.values() if s == slot) < 2:
                     path = queue.popleft()
-                    pending[pool.submit(process_file, path, db, analyze, version, time_limit_s, True)] = path
-
-            submit()
-            while pending:
-                if on_file:
-                    on_file(next(iter(pending.values())))  # the oldest in flight
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: str(pending[f])):
-                    path = pending.pop(future)
-                    try:
-                        work = future.result()
-                    except Exception as exc:  # a worker died (e.g. killed by the OOM killer)
-                        work = _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
-                        # a dead worker breaks its pool: the files left go to a fresh one
-                        replace = replace or isinstance(exc, BrokenProcessPool)
-                    if work.retry:
-                        queue.appendleft(path)
-                        continue
-                    replace = replace or work.timed_out
-                    yield work
-                submit()
+                    future = slots[slot].submit(process_file, path, db, analyze, version, time_limit_s, True)
+                    pending[future] = (path, slot)
+            if not pending:
+                break
+            if on_file:
+                on_file(next(iter(pending.values()))[0])  # the oldest in flight
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: str(pending[f][0])):
+                path, slot = pending.pop(future)
+                try:
+                    work = future.result()
+                except Exception as exc:  # the worker died (e.g. killed by the OOM killer)
+                    work = _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
+                    retiring[slot] = True
+                if work.retry:
+                    queue.appendleft(path)
+                    continue
+                retiring[slot] = retiring[slot] or work.timed_out
+                yield work
+            for slot in range(workers):
+                if retiring[slot] and not any(s == slot for _, s in pending.values()):
+                    slots[slot].shutdown(wait=False, cancel_futures=True)
+                    slots[slot], retiring[slot] = new_worker(), False
+    finally:
+        for worker in slots:
+            worker.shutdown(wait=True, cancel_futures=True)

@@ -32,7 +32,8 @@ DbOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print the data as JSON Lines (one object per line).")
 CsvOption = typer.Option(False, "--csv", help="Print the data as CSV with a header row.")
 BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark (for Excel, Chinese text).")
-ReportIdArgument = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False)
+ReportIdArgument = typer.Argument(..., help="A report id, a unique prefix of one, or a file the report was read from.",
+                                  show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
                                show_default=False)
 
@@ -148,14 +149,18 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     def on_step(step: str) -> None:
         # the corpus stages after the files take a while on a large store: say what is going on
-        progress.update(task, description="building themes" if step == "themes" else step, current="")
+        progress.update(task, description="building themes" if step == "themes" else step, current="",
+                        refresh=True)
+
+    def on_file(path: Path) -> None:
+        progress.update(task, current=escape(path.name), refresh=True)  # drawn now, not at the next tick
 
     try:
         with progress:
             summary = run_batch(
                 paths, db, analyze=analyze, workers=workers, time_limit_s=time_limit,
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
-                on_file=lambda path: progress.update(task, current=escape(path.name)), on_step=on_step,
+                on_file=on_file, on_step=on_step,
             )
     except StoreError as exc:
         raise _fail(str(exc))
@@ -215,31 +220,37 @@ def _natural(text: str) -> list:
 
 
 def _reports_table(rows: list[dict]):
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table()
-    for column in ("id", "number", "year", "title", "lang", "type", "figures", "practices", "findings", "recs"):
-        table.add_column(column, overflow="fold")
+    table = Table(caption="items: figures/practices/findings/recommendations", caption_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("number", overflow="fold", max_width=14)
+    table.add_column("year", no_wrap=True)
+    table.add_column("title · type", overflow="fold", min_width=20)
+    table.add_column("lang", no_wrap=True)
+    table.add_column("items", no_wrap=True, justify="right")
     for r in rows:
-        table.add_row(r["id"][:12], escape(r["number"] or ""), str(r["year"] or ""), escape(r["title"]),
-                      r["language"], escape(r["report_type"] or ""), str(r["figures"]), str(r["practices"]), str(r["findings"]),
-                      str(r["recommendations"]))
+        title = Text(r["title"])
+        if r["report_type"]:
+            title.append("\n" + r["report_type"], style="dim")
+        table.add_row(r["id"][:8], Text(r["number"] or ""), str(r["year"] or ""), title, r["language"],
+                      "/".join(str(r[k]) for k in ("figures", "practices", "findings", "recommendations")))
     return table
 
 
 @app.command()
 def show(
-    report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
+    report_id: str = ReportIdArgument,
     db: Path = DbOption,
-    as_json: bool = typer.Option(False, "--json", help="Print the stored analysis as JSON."),
+    as_json: bool = JsonOption,
 ) -> None:
     """A readable view of one stored report: title, sections, figures, practice tree, stages, findings."""
     from .render import render_report
 
     analysis = _load_report(db, report_id)
     if as_json:
-        sys.stdout.write(analysis.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(analysis.model_dump_json() + "\n")
         return
     from rich.console import Console
 
@@ -248,7 +259,7 @@ def show(
 
 @app.command()
 def summarize(
-    report_id: str = typer.Argument(..., help="A report id, or a unique prefix of one.", show_default=False),
+    report_id: str = ReportIdArgument,
     db: Path = DbOption,
     fmt: str = typer.Option("md", "--format", "-f", help="md (for people) or json (for tools)."),
 ) -> None:
@@ -336,7 +347,7 @@ def themes(
         help="Number of discovered themes in all, shared among the report languages by their number of "
              "practices (at least one each; codebook themes come in addition). Default: automatic."),
     top: int = typer.Option(3, "--top", min=0, help="Practices shown per theme."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per theme."),
+    as_json: bool = JsonOption,
 ) -> None:
     """List the themes of practices across all stored reports (updating them first when needed)."""
     from .corpus import index_and_theme, refresh_themes, theme_listing
@@ -352,8 +363,7 @@ def themes(
     finally:
         store.close()
     if as_json:
-        for theme in listing:
-            sys.stdout.write(json.dumps(theme, ensure_ascii=False) + "\n")
+        _emit(listing, as_json=True, as_csv=False)
         return
     if not listing:
         _stderr().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
@@ -424,6 +434,9 @@ def similar(
 
     store = _open_store(db)
     try:
+        source, _, item_id = item.rpartition(":")
+        if source and Path(source).is_file():  # FILE:ITEM_ID names the report by a file it was read from
+            item = f"{_report_id(store, db, source)}:{item_id}"
         hits = Searcher(store).similar(item, limit=limit, other_reports=not same_report)
     except QueryError as exc:
         raise _fail(str(exc))
@@ -583,7 +596,7 @@ def serve(
 def _load_report(db: Path, report_id: str):
     store = _open_store(db)
     try:
-        return store.load(store.resolve_id(report_id))
+        return store.load(_report_id(store, db, report_id))
     except KeyError as exc:
         raise _fail(f"{db}: {exc.args[0]}")
     finally:

@@ -60,7 +60,7 @@ def _store(db: Path) -> Callable[[], str]:
     def probe() -> str:
         from .store import Store
 
-        with Store(db) as store:
+        with Store(db, readonly=True) as store:
             return f"{db}: schema v{store.schema_version}, {store.count_reports()} reports"
 
     return probe

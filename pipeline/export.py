@@ -51,8 +51,16 @@ def to_json(analysis: Analysis) -> str:
     return json.dumps(analysis.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+# Characters that some line readers (Python's str.splitlines, older JavaScript) take as line breaks: inside a
+# JSON Lines record they are written as escapes, so that each record is exactly one line for every reader.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def to_json_line(analysis: Analysis) -> str:
-    return json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
+    line = json.dumps(analysis.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+    for char, escape in _LINE_BREAKS.items():
+        line = line.replace(char, escape)  # only ever inside a string: JSON's own syntax is ASCII
+    return line + "\n"
 
 
 def check_out_path(path: Path, writes: str) -> None:

@@ -210,9 +210,12 @@ def hits_table(hits, query: str, title: str | None = None):
 
     table = Table(show_lines=False, title=title, title_justify="left")
     pattern = highlight_pattern(query) if query else None
-    for column, style in (("#", "dim"), ("kind", ""), ("score", "dim"), ("item", ""), ("report", "cyan"),
-                          ("region", ""), ("theme", "magenta")):
-        table.add_column(column, style=style or None, overflow="fold")
+    # the item gets the room: the report, regions and theme are cut short on a narrow terminal
+    table.add_column("#", style="dim", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("score", style="dim", no_wrap=True)
+    table.add_column("item", overflow="fold", min_width=24)
+    table.add_column("report · region · theme", overflow="fold", max_width=40)
     for hit in hits:
         item = Text(snippet(hit.text, pattern))
         detail = " ".join(hit.detail.split())
@@ -222,8 +225,13 @@ def hits_table(hits, query: str, title: str | None = None):
             item.highlight_regex(pattern, style="bold yellow")
         ref = hit.report_id[:8] if hit.kind == "text" else f"{hit.report_id[:8]}:{hit.item_id}"
         item.append(f"\n{ref} [{hit.span[0]}–{hit.span[1]}]", style="dim")
+        where = Text(hit.report_title, style="cyan")
+        if hit.regions:
+            where.append("\n" + ", ".join(hit.regions))
+        if hit.theme:
+            where.append("\n" + hit.theme, style="magenta")
         table.add_row(str(hit.rank), hit.kind.rstrip("s") if hit.kind != "text" else "text", _score(hit.score),
-                      item, Text(hit.report_title), ", ".join(hit.regions), hit.theme or "")
+                      item, where)
     return table
 
 

@@ -389,3 +389,17 @@ def test_reanalyze_runs_the_stages_again_on_the_stored_text(tmp_path):
     assert result.exit_code == 0, result.output
     [after] = [json.loads(x) for x in runner.invoke(app, ["list", "--db", str(db), "--json"]).output.splitlines()]
     assert after["practices"] >= 2
+
+
+def test_output_options_are_one_shared_set():
+    import typer.main
+
+    commands = typer.main.get_command(app).commands
+    helps: dict[str, set] = {}
+    for name, command in commands.items():
+        for param in command.params:
+            if param.opts[0] in ("--json", "--csv", "--bom"):
+                helps.setdefault(param.opts[0], set()).add(param.help)
+    assert {k: len(v) for k, v in helps.items()} == {"--json": 1, "--csv": 1, "--bom": 1}
+    with_json = {n for n, c in commands.items() if any(p.opts[0] == "--json" for p in c.params)}
+    assert {"list", "show", "search", "similar", "themes", "sources"} <= with_json
