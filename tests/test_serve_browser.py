@@ -107,7 +107,7 @@ def click_item(browser, key):
 def assert_scrolled_into_view(browser):
     """The start of the highlighted span ends up inside the text column (also for paragraphs that the
     browser had not laid out yet)."""
-    WebDriverWait(browser, 5).until(lambda d: d.execute_script(IN_VIEW))
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(IN_VIEW))
 
 
 def assert_no_script_errors(browser):

@@ -63,19 +63,23 @@
 
   // Scroll the text to a segment. Paragraphs off screen are laid out only when near the view (CSS
   // content-visibility), so the first scroll lands on estimated heights: scroll again, frame by frame,
-  // until the segment stays in view.
+  // until the segment stays in view (five frames in a row), for at most three seconds on a slow machine.
   function reveal(el) {
     var column = text.closest(".text-col") || document.documentElement;
-    var tries = 0;
+    var started = performance.now();
+    var steady = 0;
     el.scrollIntoView({block: "center"});
     (function settle() {
       requestAnimationFrame(function () {
         var at = el.getBoundingClientRect();
         var box = column.getBoundingClientRect();
-        if ((at.top < box.top || at.bottom > box.bottom) && tries++ < 10) {
+        if (at.top < box.top || at.bottom > box.bottom) {
+          steady = 0;
           el.scrollIntoView({block: "center"});
-          settle();
+        } else {
+          steady++;
         }
+        if (steady < 5 && performance.now() - started < 3000) { settle(); }
       });
     })();
   }
