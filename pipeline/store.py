@@ -299,10 +299,12 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------------
     def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None,
-             embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None) -> None:
+             embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None,
+             source_stat: Optional[tuple[int, int]] = None) -> None:
         """Store one report and everything extracted from it, replacing what was there, atomically.
 
         ``embeddings`` (model name, vectors by text key) go into the embedding cache in the same transaction.
+        ``source_stat`` (size, mtime in ns) is the file's state when it was read (default: as it is now).
         """
         report = analysis.report
         now = time.time()
@@ -347,7 +349,7 @@ class Store:
                 if embeddings:
                     self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
-                    self._record_source(source, report.id, now)
+                    self._record_source(source, report.id, now, source_stat)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot write report {report.id} ({_reason(exc)})") from None
 
@@ -376,18 +378,24 @@ class Store:
         self.conn.executemany("INSERT INTO sentences_cjk (rowid, text) VALUES (?, ?)",
                               [(rowid, cjk_bigrams(t)) for rowid, t in texts if CHINESE.search(t)])
 
-    def record_source(self, source: Path, report_id: str) -> None:
-        """Remember that ``source``, as it is now on disk, holds report ``report_id``."""
+    def record_source(self, source: Path, report_id: str, stat: Optional[tuple[int, int]] = None) -> None:
+        """Remember that ``source``, as it was when read (``stat``: size, mtime in ns; default: as it is now
+        on disk), holds report ``report_id``."""
         with self._transaction():
-            self._record_source(source, report_id, time.time())
+            self._record_source(source, report_id, time.time(), stat)
 
-    def _record_source(self, source: Path, report_id: str, now: float) -> None:
-        stat = source.stat()
-        key = str(source.resolve())
+    def _record_source(self, source: Path, report_id: str, now: float,
+                       stat: Optional[tuple[int, int]] = None) -> None:
+        # The stat of the content that was read, not of the file now: a file saved again after it was read
+        # must look changed to the next run, or its new content is never read.
+        if stat is None:
+            on_disk = source.stat()
+            stat = (on_disk.st_size, on_disk.st_mtime_ns)
+        key = source_key(source)
         previous = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (key,)).fetchone()
         self.conn.execute(
             "INSERT OR REPLACE INTO sources (path, size, mtime_ns, report_id, seen_at) VALUES (?,?,?,?,?)",
-            (key, stat.st_size, stat.st_mtime_ns, report_id, now),
+            (key, stat[0], stat[1], report_id, now),
         )
         if previous and previous[0] != report_id:
             # The file changed: its old report goes unless another file still holds it.
@@ -422,7 +430,7 @@ class Store:
 
     def report_of_source(self, path: Path) -> Optional[str]:
         """The id of the report a file (as recorded on its last run) holds, or None."""
-        row = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (str(path.resolve()),)).fetchone()
+        row = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (source_key(path),)).fetchone()
         return row[0] if row else None
 
     def source_rows(self, report_id: str) -> list[dict]:
@@ -435,7 +443,7 @@ class Store:
         row = self.conn.execute(
             """SELECT s.path, s.size, s.mtime_ns, s.report_id, r.analysis_version
                FROM sources s JOIN reports r ON r.id = s.report_id WHERE s.path = ?""",
-            (str(path.resolve()),),
+            (source_key(path),),
         ).fetchone()
         return StoredSource(*row) if row else None
 
@@ -852,6 +860,11 @@ def sqlite_features() -> str:
     finally:
         conn.close()
     return f"SQLite {sqlite3.sqlite_version} with FTS5"
+
+
+def source_key(path: Path) -> str:
+    """How the ``sources`` table names a file: its resolved path."""
+    return str(Path(path).resolve())
 
 
 def _statements(script: str) -> list[str]:
