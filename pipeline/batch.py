@@ -164,12 +164,16 @@ def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str
 def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float) -> _Work:
     from .extract import analyze_report
     from .ingest import IngestError, ingest_file
+    from .reading import os_error_reason
     from .store import Store
 
     try:
         # The stat goes with the content: taken before reading, it is what the store records, and the
         # parent compares it with the file again before saving (a file saved again meanwhile is not stored).
-        stat = disk_stat(path)
+        try:
+            stat = disk_stat(path)
+        except OSError as exc:  # removed since it was found, or a symlink loop
+            return _Work(path, error=os_error_reason(exc), seconds=time.perf_counter() - started)
         report = ingest_file(path)
         with ExitStack() as stack:
             # one connection for the whole file: the stored-version check, then the vector cache
@@ -225,7 +229,8 @@ def run(
     """
     from .extract import analysis_version
     from .ingest import iter_input_files
-    from .store import Store
+    from .reading import os_error_reason
+    from .store import Store, source_key
 
     started = time.perf_counter()
     summary = RunSummary()
@@ -246,6 +251,11 @@ def run(
     with Store(db_path) as store:
         todo: list[Path] = []
         for path in files:
+            try:
+                disk_stat(path)
+            except OSError as exc:  # a symlink loop, or removed since it was found: this file alone fails
+                finish(FileOutcome(path, "failed", error=os_error_reason(exc)))
+                continue
             stored = store.source(path)
             if stored and _unchanged_on_disk(path, stored.size, stored.mtime_ns) \
                     and (not analyze or stored.analysis_version == version):
@@ -262,7 +272,7 @@ def run(
             stored = store.source(path)
             if stored is not None and stored.report_id == report_id:
                 return None
-            others = [s for s in store.sources_of(report_id) if s != str(path.resolve())]
+            others = [s for s in store.sources_of(report_id) if s != source_key(path)]
             return others[0] if others else None
 
         db = str(db_path)

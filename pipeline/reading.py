@@ -3,6 +3,7 @@ charset detection, binary refused), PDF pages extracted, DOCX paragraphs and tab
 markdown-style text. Every failure is an ``IngestError`` with a one-line reason."""
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -49,6 +50,17 @@ def iter_input_files(paths: Iterable[PathLike]) -> Iterator[Path]:
             yield path
 
 
+def os_error_reason(exc: OSError) -> str:
+    """One line for why a file could not be looked at or read (no path: the caller names the file)."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "cannot read file: permission denied"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    return f"cannot read file: {exc.strerror or exc}"
+
+
 def read_document(path: PathLike) -> tuple[str, str]:
     """(decoded raw text, format). HTML comes back as HTML, PDF pages joined by form feeds, DOCX as
     markdown-style text (headings marked with #). Raises IngestError."""
@@ -61,12 +73,8 @@ def read_document(path: PathLike) -> tuple[str, str]:
         raise IngestError(path, "is a directory, not a file")
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise IngestError(path, "file not found") from None
-    except PermissionError:
-        raise IngestError(path, "cannot read file: permission denied") from None
     except OSError as exc:
-        raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from None
+        raise IngestError(path, os_error_reason(exc)) from None
     if not data:
         raise IngestError(path, "empty file")
     if fmt == "pdf":

@@ -8,6 +8,7 @@ or a kill mid-batch leaves every report either fully stored or not at all. The s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -863,8 +864,12 @@ def sqlite_features() -> str:
 
 
 def source_key(path: Path) -> str:
-    """How the ``sources`` table names a file: its resolved path."""
-    return str(Path(path).resolve())
+    """How the ``sources`` table names a file: its resolved path (absolute only, for a symlink loop, which
+    cannot be resolved: Python 3.11 raises RuntimeError for one, later versions OSError)."""
+    try:
+        return str(Path(path).resolve())
+    except (RuntimeError, OSError):
+        return os.path.abspath(path)
 
 
 def _statements(script: str) -> list[str]:

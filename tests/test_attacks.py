@@ -86,3 +86,68 @@ def test_a_file_changed_after_an_earlier_run_stored_it_is_redone_not_left_stale(
     assert [o.status for o in run([src], db, analyze=False).outcomes] == ["updated"]
     with Store(db) as store:
         assert [r.title for r in store.reports()] == ["Survey of the county, third edition"]
+
+
+# -- defect 2: a symlink loop, or a file removed mid-run, fails alone; the batch goes on ------------------
+def test_a_symlink_loop_in_a_folder_is_one_failed_file_and_the_others_are_stored(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    os.symlink("loop.txt", src / "loop.txt")  # points at itself
+    os.symlink("ping.md", src / "pong.md")
+    os.symlink("pong.md", src / "ping.md")
+    write_report(src / "z.txt", "Survey of county Z", n=7)
+    summary = run([src], tmp_path / "s.db")
+    by_name = {o.path.name: o for o in summary.outcomes}
+    assert {n: o.status for n, o in by_name.items()} == {
+        "a.txt": "new", "loop.txt": "failed", "ping.md": "failed", "pong.md": "failed", "z.txt": "new"}
+    for name in ("loop.txt", "ping.md", "pong.md"):
+        assert by_name[name].error == "symlink loop"
+    with Store(tmp_path / "s.db") as store:
+        assert sorted(r.title for r in store.reports()) == ["Survey of county A", "Survey of county Z"]
+    # and again, with the two reports stored
+    again = run([src], tmp_path / "s.db")
+    assert sorted(o.status for o in again.outcomes) == ["failed"] * 3 + ["unchanged"] * 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_removed_between_discovery_and_reading_fails_alone(tmp_path, workers):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        write_report(src / f"{name}.txt", f"Survey of county {name.upper()}", n=ord(name))
+    summary = run([src], tmp_path / "s.db", analyze=False, workers=workers,
+                  on_start=lambda n: (src / "b.txt").unlink())
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "b.txt": "failed", "c.txt": "new"}
+    [failed] = summary.failed
+    assert failed.error == "file not found"
+
+
+def test_a_file_removed_after_it_was_read_is_not_stored_and_the_batch_goes_on(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        write_report(src / f"{name}.txt", f"Survey of county {name.upper()}", n=ord(name))
+    real_ingest = pipeline.ingest.ingest_file
+
+    def ingest_then_remove(path):
+        report = real_ingest(path)
+        if path.name == "b.txt":
+            path.unlink()
+        return report
+
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_remove)
+    summary = run([src], tmp_path / "s.db", analyze=False)
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "b.txt": "failed", "c.txt": "new"}
+    assert summary.failed[0].error == "removed while it was being read"
+    with Store(tmp_path / "s.db") as store:
+        assert sorted(r.title for r in store.reports()) == ["Survey of county A", "Survey of county C"]
+
+
+def test_the_store_names_a_symlink_loop_without_resolving_it(tmp_path):
+    from pipeline.store import source_key
+
+    os.symlink("loop.txt", tmp_path / "loop.txt")
+    assert source_key(tmp_path / "loop.txt") == str(tmp_path / "loop.txt")
+    with Store(tmp_path / "s.db") as store:
+        assert store.source(tmp_path / "loop.txt") is None
