@@ -234,7 +234,7 @@ def _reports_table(rows: list[dict]):
         title = Text(r["title"])
         if r["report_type"]:
             title.append("\n" + r["report_type"], style="dim")
-        table.add_row(r["id"][:8], Text(r["number"] or ""), str(r["year"] or ""), title, r["language"],
+        table.add_row(r["id"][:8], Text(r["number"] or ""), str(r["year"] or ""), title, Text(r["language"]),
                       "/".join(str(r[k]) for k in ("figures", "practices", "findings", "recommendations")))
     return table
 
@@ -306,18 +306,18 @@ def export(
             analyses = store.iter_analyses()
             if fmt == "json":
                 written = write_json_files(analyses, out)
-                _stderr().print(f"wrote {len(written)} reports to {out}", soft_wrap=True)
+                _stderr().print(f"wrote {len(written)} reports to {out}", markup=False, soft_wrap=True)
             elif fmt == "csv":
                 written = write_csv_tables(analyses, out, bom=bom)
-                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
             elif fmt == "xlsx":
                 write_atomic(out, xlsx_bytes(analyses))
-                _stderr().print(f"wrote {out}", soft_wrap=True)
+                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
             elif out is None:
                 write_jsonl(analyses, sys.stdout)
             else:
                 write_atomic(out, "".join(to_json_line(a) for a in analyses))
-                _stderr().print(f"wrote {out}", soft_wrap=True)
+                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
         finally:
             store.close()
     except ExportError as exc:
@@ -333,7 +333,7 @@ def schema(
 
     if write:
         write_atomic(SCHEMA_PATH, schema_text())
-        _stderr().print(f"wrote {SCHEMA_PATH}")
+        _stderr().print(f"wrote {SCHEMA_PATH}", markup=False)
     else:
         sys.stdout.write(schema_text())
 
@@ -513,12 +513,13 @@ def sources(
 
     def table(rows):
         from rich.table import Table
+        from rich.text import Text
 
         t = Table()
         for column in ("path", "size", "modified", "last seen"):
             t.add_column(column, overflow="fold")
         for r in rows:
-            t.add_row(r["path"], f"{r['size']:,}", r["modified"], r["seen_at"])
+            t.add_row(Text(r["path"]), f"{r['size']:,}", r["modified"], r["seen_at"])
         return t
 
     _emit(rows, as_json, as_csv, table, bom)
@@ -560,6 +561,7 @@ def doctor(db: Path = DbOption) -> None:
     """Check the installation: packages, models load offline, SQLite FTS5, and the store."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from .doctor import run_checks
 
@@ -568,7 +570,7 @@ def doctor(db: Path = DbOption) -> None:
     for column in ("check", "", "detail", "s"):
         table.add_column(column, overflow="fold")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]FAIL[/red]", c.detail, f"{c.seconds:.1f}")
+        table.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]FAIL[/red]", Text(c.detail), f"{c.seconds:.1f}")
     Console().print(table)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)

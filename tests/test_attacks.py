@@ -151,3 +151,48 @@ def test_the_store_names_a_symlink_loop_without_resolving_it(tmp_path):
     assert source_key(tmp_path / "loop.txt") == str(tmp_path / "loop.txt")
     with Store(tmp_path / "s.db") as store:
         assert store.source(tmp_path / "loop.txt") is None
+
+
+# -- defect 3: report text that looks like rich markup is printed as it is -----------------------------
+MARKUP_TITLE = "[/bold] Survey of [red]the county[/red] [link=file:///etc]"
+
+
+def _markup_store(path):
+    """A store whose report-derived text (title, regions, type, practices, source file) is rich markup."""
+    from pipeline.vectors import index_items
+
+    from .test_search import BagOfWordsEmbedder, report
+
+    analysis = report("f00dfeed01", MARKUP_TITLE, ["Build [/] demonstration sites [bold]for[/bold] parties",
+                                                   "Train cadres [/italic] at the school"],
+                      regions=("[/red]Zhejiang",), rtype="[/dim] investigation report",
+                      findings=["Demonstration sites [/] raised membership"])
+    analysis.report.source = "[/bold]file[red].txt"
+    source = path.parent / "[red]report[bold].txt"
+    source.write_text("x")
+    with Store(path) as store:
+        store.save(analysis, "v", source=source)
+        index_items(store, BagOfWordsEmbedder())
+    return path
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["list"], "[/bold] Survey of [red]the"),
+    (["list"], "[/dim] investigation report"),
+    (["themes"], "[/red]Zhejiang"),
+    (["search", "demonstration", "--mode", "keyword", "--kind", "all"], "Build [/] demonstration sites"),
+    (["search", "membership", "--mode", "keyword", "--kind", "all"], "[/red]Zhejiang"),
+    (["show", "f00dfeed01"], "[/bold] Survey of [red]the"),
+    (["sources", "f00dfeed01"], "[red]report[bold].txt"),
+    (["export", "--format", "json", "--out", "{tmp}/[red]out[bold]"], "[red]out[bold]"),
+])
+def test_report_text_that_looks_like_rich_markup_is_printed_as_it_is(tmp_path, args, shown):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    db = _markup_store(tmp_path / "s.db")
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(app, args + ["--db", str(db)], env={"COLUMNS": "250", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert shown in result.output
