@@ -653,11 +653,11 @@ class Store:
         """(item rowid, 0.0) of the items holding any of ``terms`` as a substring, in stored order (a
         one-character Chinese word has no bigram to look up)."""
         where, params = _filter_sql(filters, kinds)
-        likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
+        likes = " OR ".join(f"(i.text LIKE ? {LIKE_ESCAPE} OR i.detail LIKE ? {LIKE_ESCAPE})" for _ in terms)
         rows = self.conn.execute(
             f"""SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id
                 WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
-            [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
+            [p for t in terms for p in (_containing(t), _containing(t))] + params + [limit]).fetchall()
         return [(r[0], 0.0) for r in rows]
 
     def allowed_rowids(self, kinds: Sequence[str], filters) -> set[int]:
@@ -796,20 +796,34 @@ class Store:
 BM25_WEIGHTS = (1.0, 1.5)
 
 
+# What a user types into a filter is looked for as it is: its % and _ are characters, not LIKE wildcards.
+LIKE_ESCAPE = "ESCAPE '\\'"
+
+
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself (with ``LIKE_ESCAPE``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern (with ``LIKE_ESCAPE``) of the values that hold ``text``."""
+    return f"%{_like_literal(text)}%"
+
+
 def _report_filter_sql(filters, item_region: bool = False) -> tuple[str, list]:
     """SQL conditions on the report (alias ``r``) of a search's filters: region (also the item's, alias
     ``i``, with ``item_region``), report, type, years."""
     clauses, params = ["1"], []
     if getattr(filters, "region", None):
         places = ["r.studied_regions", "r.target_region"] + (["json_extract(i.data, '$.region')"] if item_region else [])
-        clauses.append("(" + " OR ".join(f"{p} LIKE ?" for p in places) + ")")
-        params += [f"%{filters.region}%"] * len(places)
+        clauses.append("(" + " OR ".join(f"{p} LIKE ? {LIKE_ESCAPE}" for p in places) + ")")
+        params += [_containing(filters.region)] * len(places)
     if getattr(filters, "report", None):
-        clauses.append("(r.id LIKE ? OR r.title LIKE ? OR r.source LIKE ?)")
-        params += [f"{filters.report}%", f"%{filters.report}%", f"%{filters.report}%"]
+        clauses.append(f"(r.id LIKE ? {LIKE_ESCAPE} OR r.title LIKE ? {LIKE_ESCAPE} OR r.source LIKE ? {LIKE_ESCAPE})")
+        params += [_like_literal(filters.report) + "%", _containing(filters.report), _containing(filters.report)]
     if getattr(filters, "report_type", None):
-        clauses.append("r.report_type LIKE ?")
-        params.append(f"%{filters.report_type}%")
+        clauses.append(f"r.report_type LIKE ? {LIKE_ESCAPE}")
+        params.append(_containing(filters.report_type))
     # reports that do not say when they came out are left out of a date filter
     if getattr(filters, "since", None) is not None:
         clauses.append("r.year >= ?")
@@ -826,10 +840,10 @@ def _filter_sql(filters, kinds: Sequence[str]) -> tuple[str, list]:
     clauses = [f"i.kind IN ({','.join('?' * len(kinds))})", report_where]
     params: list = [*kinds, *report_params]
     if getattr(filters, "theme", None):
-        clauses.append("""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
+        clauses.append(f"""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
                           WHERE pt.report_id = i.report_id AND pt.item_id = i.item_id
-                          AND (t.id = ? OR t.label LIKE ?))""")
-        params += [filters.theme, f"%{filters.theme}%"]
+                          AND (t.id = ? OR t.label LIKE ? {LIKE_ESCAPE}))""")
+        params += [filters.theme, _containing(filters.theme)]
     return " AND ".join(clauses), params
 
 
