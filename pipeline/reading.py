@@ -7,6 +7,7 @@ import errno
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union
 
@@ -61,6 +62,23 @@ def os_error_reason(exc: OSError) -> str:
     return f"cannot read file: {exc.strerror or exc}"
 
 
+NOT_REGULAR = "not a regular file (a device, pipe or socket)"
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (a symlink to one is fine). A device never ends
+    (/dev/zero) and a named pipe blocks until someone writes: both are refused before reading, checked on
+    the path and again on the opened file (the path may have been swapped in between). Raises OSError."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise IngestError(path, NOT_REGULAR)
+    # non-blocking, so that opening a pipe swapped in since the check returns at once instead of waiting
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb", closefd=True) as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise IngestError(path, NOT_REGULAR)
+        return file.read()
+
+
 def read_document(path: PathLike) -> tuple[str, str]:
     """(decoded raw text, format). HTML comes back as HTML, PDF pages joined by form feeds, DOCX as
     markdown-style text (headings marked with #). Raises IngestError."""
@@ -72,7 +90,7 @@ def read_document(path: PathLike) -> tuple[str, str]:
     if path.is_dir():
         raise IngestError(path, "is a directory, not a file")
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except OSError as exc:
         raise IngestError(path, os_error_reason(exc)) from None
     if not data:

@@ -196,3 +196,47 @@ def test_report_text_that_looks_like_rich_markup_is_printed_as_it_is(tmp_path, a
     result = CliRunner().invoke(app, args + ["--db", str(db)], env={"COLUMNS": "250", "NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     assert shown in result.output
+
+
+# -- defect 4 (part): only regular files are read -----------------------------------------------------
+def _read_in_a_child(path) -> str:
+    """The one-line reason ``read_document`` refuses ``path`` with, read in a child process with its memory
+    and time bounded (what this guards against would otherwise block the tests or take all the memory)."""
+    import resource
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    def bounded():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    code = ("import sys\nfrom pipeline.reading import IngestError, read_document\n"
+            "try:\n    read_document(sys.argv[1])\nexcept IngestError as exc:\n    print(exc.reason)\n")
+    child = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=20,
+                           preexec_fn=bounded, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.returncode == 0, child.stderr[-500:]
+    return child.stdout.strip()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_a_symlink_to_a_device_is_refused_without_reading_it(tmp_path):
+    os.symlink("/dev/zero", tmp_path / "zero.txt")
+    assert _read_in_a_child(tmp_path / "zero.txt") == "not a regular file (a device, pipe or socket)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "pipe.md")
+    assert _read_in_a_child(tmp_path / "pipe.md") == "not a regular file (a device, pipe or socket)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_in_a_folder_fails_alone_and_the_batch_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    os.mkfifo(src / "pipe.txt")
+    summary = run([src], tmp_path / "s.db", analyze=False, time_limit_s=5)
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "pipe.txt": "failed"}
+    assert summary.failed[0].error == "not a regular file (a device, pipe or socket)"
