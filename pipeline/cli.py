@@ -44,10 +44,19 @@ def _stderr():
     return Console(stderr=True, highlight=False)
 
 
+def printable(text: str) -> str:
+    """``text`` with control and format characters (newlines, terminal escapes, bidi overrides) written as
+    escapes: a file name must not break its line, drive the terminal or turn the line around."""
+    import unicodedata
+
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf")
+                   else ch for ch in text)
+
+
 def _fail(message: str, code: int = 1) -> "typer.Exit":
     from rich.markup import escape
 
-    _stderr().print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
+    _stderr().print(f"[red]error:[/red] {escape(printable(message))}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -141,9 +150,9 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     def on_outcome(outcome) -> None:
         if outcome.status == "failed":
-            progress.console.print(f"{outcome.path}: {outcome.error}", markup=False, soft_wrap=True)
+            progress.console.print(printable(f"{outcome.path}: {outcome.error}"), markup=False, soft_wrap=True)
         elif outcome.status == "duplicate":
-            progress.console.print(f"{outcome.path}: duplicate of {outcome.duplicate_of}", markup=False,
+            progress.console.print(printable(f"{outcome.path}: duplicate of {outcome.duplicate_of}"), markup=False,
                                    soft_wrap=True)
         progress.advance(task)
 
@@ -153,7 +162,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
                         refresh=True)
 
     def on_file(path: Path) -> None:
-        progress.update(task, current=escape(path.name), refresh=True)  # drawn now, not at the next tick
+        progress.update(task, current=escape(printable(path.name)), refresh=True)  # drawn now, not at the next tick
 
     try:
         with progress:
@@ -166,7 +175,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
         raise _fail(str(exc))
 
     # one line that never wraps inside the path (a table title wraps at the table's narrow width)
-    console.print(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", markup=False,
+    console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}"), markup=False,
                   soft_wrap=True)
     table = Table()
     for column in ("status", "files"):
@@ -519,7 +528,7 @@ def sources(
         for column in ("path", "size", "modified", "last seen"):
             t.add_column(column, overflow="fold")
         for r in rows:
-            t.add_row(Text(r["path"]), f"{r['size']:,}", r["modified"], r["seen_at"])
+            t.add_row(Text(printable(r["path"])), f"{r['size']:,}", r["modified"], r["seen_at"])
         return t
 
     _emit(rows, as_json, as_csv, table, bom)

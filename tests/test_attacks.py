@@ -240,3 +240,18 @@ def test_a_named_pipe_in_a_folder_fails_alone_and_the_batch_goes_on(tmp_path):
     summary = run([src], tmp_path / "s.db", analyze=False, time_limit_s=5)
     assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "pipe.txt": "failed"}
     assert summary.failed[0].error == "not a regular file (a device, pipe or socket)"
+
+
+# -- defect 7 (part): file names with newlines or terminal escapes are not printed raw --------------------
+def test_a_file_name_with_a_newline_or_a_terminal_escape_is_printed_escaped(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "evil\x1b[2J\nname\u202e.txt").write_text("")  # clears the screen; turns the rest of the line around
+    result = CliRunner().invoke(app, ["run", str(src), "--db", str(tmp_path / "s.db")], env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "evil\\x1b[2J\\nname\\u202e.txt: empty file" in result.output
