@@ -7,6 +7,7 @@ loses at most the reports in flight and a re-run picks up where the last one sto
 """
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from contextlib import ExitStack, contextmanager
@@ -62,6 +63,7 @@ class _Work:
     embeddings: Optional[tuple[str, dict]] = None  # (model, vectors by text key) of the analysis's items
     timed_out: bool = False  # the worker gave up on this file: its process may hold half-done state
     retry: bool = False  # a worker that timed out before declined this file: give it to a fresh worker
+    stat: Optional[tuple[int, int]] = None  # (size, mtime in ns) of the file just before it was read
 
 
 # Longest a single file may take before it is given up (reported as failed; the batch goes on).
@@ -162,9 +164,16 @@ def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str
 def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float) -> _Work:
     from .extract import analyze_report
     from .ingest import IngestError, ingest_file
+    from .reading import os_error_reason
     from .store import Store
 
     try:
+        # The stat goes with the content: taken before reading, it is what the store records, and the
+        # parent compares it with the file again before saving (a file saved again meanwhile is not stored).
+        try:
+            stat = disk_stat(path)
+        except OSError as exc:  # removed since it was found, or a symlink loop
+            return _Work(path, error=os_error_reason(exc), seconds=time.perf_counter() - started)
         report = ingest_file(path)
         with ExitStack() as stack:
             # one connection for the whole file: the stored-version check, then the vector cache
@@ -172,10 +181,11 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
             if store is not None and store.has_report(report.id):
                 stored_version = store.analysis_version(report.id)
                 if not analyze or stored_version == version:
-                    return _Work(path, known_id=report.id, title=report.title,
+                    return _Work(path, known_id=report.id, title=report.title, stat=stat,
                                  seconds=time.perf_counter() - started)
             if not analyze:
-                return _Work(path, analysis=Analysis(report=report), seconds=time.perf_counter() - started)
+                return _Work(path, analysis=Analysis(report=report), stat=stat,
+                             seconds=time.perf_counter() - started)
             from .embed import default_embedder
             from .vectors import analysis_embeddings
 
@@ -187,7 +197,7 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
             # batch; texts the store already has vectors for are not encoded again.
             vectors = analysis_embeddings(analysis, embedder, store)
         return _Work(path, analysis=analysis, embeddings=(embedder.name, vectors) if vectors else None,
-                     seconds=time.perf_counter() - started)
+                     stat=stat, seconds=time.perf_counter() - started)
     except IngestError as exc:
         return _Work(path, error=exc.reason, seconds=time.perf_counter() - started)
     except MemoryError:
@@ -219,7 +229,8 @@ def run(
     """
     from .extract import analysis_version
     from .ingest import iter_input_files
-    from .store import Store
+    from .reading import os_error_reason
+    from .store import Store, source_key
 
     started = time.perf_counter()
     summary = RunSummary()
@@ -240,6 +251,11 @@ def run(
     with Store(db_path) as store:
         todo: list[Path] = []
         for path in files:
+            try:
+                disk_stat(path)
+            except OSError as exc:  # a symlink loop, or removed since it was found: this file alone fails
+                finish(FileOutcome(path, "failed", error=os_error_reason(exc)))
+                continue
             stored = store.source(path)
             if stored and _unchanged_on_disk(path, stored.size, stored.mtime_ns) \
                     and (not analyze or stored.analysis_version == version):
@@ -256,7 +272,7 @@ def run(
             stored = store.source(path)
             if stored is not None and stored.report_id == report_id:
                 return None
-            others = [s for s in store.sources_of(report_id) if s != str(path.resolve())]
+            others = [s for s in store.sources_of(report_id) if s != source_key(path)]
             return others[0] if others else None
 
         db = str(db_path)
@@ -264,18 +280,22 @@ def run(
             if work.error is not None:
                 finish(FileOutcome(work.path, "failed", error=work.error, seconds=work.seconds))
                 continue
+            changed = _changed_since_read(work)
+            if changed:
+                finish(FileOutcome(work.path, "failed", error=changed, seconds=work.seconds))
+                continue
             report_id = work.known_id if work.known_id is not None else work.analysis.report.id
             other = holder_of(report_id, work.path)
             if work.known_id is not None or report_id in holders:
                 # the store already has this content at this version (from another file, or this one)
-                store.record_source(work.path, report_id)
+                store.record_source(work.path, report_id, work.stat)
                 finish(FileOutcome(work.path, "duplicate" if other else "unchanged", report_id=report_id,
                                    title=work.title or (work.analysis and work.analysis.report.title),
                                    seconds=work.seconds, duplicate_of=other))
                 continue
             analysis = work.analysis
             existed = store.has_report(analysis.report.id) or store.source(work.path) is not None
-            store.save(analysis, version, source=work.path, embeddings=work.embeddings)
+            store.save(analysis, version, source=work.path, embeddings=work.embeddings, source_stat=work.stat)
             holders[report_id] = str(work.path)
             finish(FileOutcome(
                 work.path, "duplicate" if other else "updated" if existed else "new", report_id=report_id,
@@ -314,6 +334,25 @@ def reanalyze(store, report_id: str) -> Analysis:
     return analysis
 
 
+def disk_stat(path: Path) -> tuple[int, int]:
+    """(size, modification time in ns) of a file, what the store compares to tell it changed. Raises OSError."""
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _changed_since_read(work: _Work) -> Optional[str]:
+    """Why the file of ``work`` no longer holds what was read from it (changed or gone), or None."""
+    if work.stat is None:
+        return None
+    try:
+        now = disk_stat(work.path)
+    except OSError:
+        return "removed while it was being read"
+    if now != work.stat:
+        return "changed while it was being read (not stored; run again to take the new content)"
+    return None
+
+
 def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
     try:
         stat = path.stat()
@@ -325,8 +364,6 @@ def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
 def _init_worker(workers: int) -> None:
     """Share the cores among the workers: a sentence encoder that takes every core in each of two
     workers makes both wait on each other (measured: the batch 1.7x slower)."""
-    import os
-
     from .embed import TORCH_THREADS_ENV
 
     os.environ.setdefault(TORCH_THREADS_ENV, str(max(1, (os.cpu_count() or 1) // workers)))

@@ -44,10 +44,19 @@ def _stderr():
     return Console(stderr=True, highlight=False)
 
 
+def printable(text: str) -> str:
+    """``text`` with control and format characters (newlines, terminal escapes, bidi overrides) written as
+    escapes: a file name must not break its line, drive the terminal or turn the line around."""
+    import unicodedata
+
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf")
+                   else ch for ch in text)
+
+
 def _fail(message: str, code: int = 1) -> "typer.Exit":
     from rich.markup import escape
 
-    _stderr().print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
+    _stderr().print(f"[red]error:[/red] {escape(printable(message))}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -141,9 +150,9 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     def on_outcome(outcome) -> None:
         if outcome.status == "failed":
-            progress.console.print(f"{outcome.path}: {outcome.error}", markup=False, soft_wrap=True)
+            progress.console.print(printable(f"{outcome.path}: {outcome.error}"), markup=False, soft_wrap=True)
         elif outcome.status == "duplicate":
-            progress.console.print(f"{outcome.path}: duplicate of {outcome.duplicate_of}", markup=False,
+            progress.console.print(printable(f"{outcome.path}: duplicate of {outcome.duplicate_of}"), markup=False,
                                    soft_wrap=True)
         progress.advance(task)
 
@@ -153,7 +162,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
                         refresh=True)
 
     def on_file(path: Path) -> None:
-        progress.update(task, current=escape(path.name), refresh=True)  # drawn now, not at the next tick
+        progress.update(task, current=escape(printable(path.name)), refresh=True)  # drawn now, not at the next tick
 
     try:
         with progress:
@@ -166,7 +175,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
         raise _fail(str(exc))
 
     # one line that never wraps inside the path (a table title wraps at the table's narrow width)
-    console.print(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}", markup=False,
+    console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}"), markup=False,
                   soft_wrap=True)
     table = Table()
     for column in ("status", "files"):
@@ -234,7 +243,7 @@ def _reports_table(rows: list[dict]):
         title = Text(r["title"])
         if r["report_type"]:
             title.append("\n" + r["report_type"], style="dim")
-        table.add_row(r["id"][:8], Text(r["number"] or ""), str(r["year"] or ""), title, r["language"],
+        table.add_row(r["id"][:8], Text(r["number"] or ""), str(r["year"] or ""), title, Text(r["language"]),
                       "/".join(str(r[k]) for k in ("figures", "practices", "findings", "recommendations")))
     return table
 
@@ -306,18 +315,18 @@ def export(
             analyses = store.iter_analyses()
             if fmt == "json":
                 written = write_json_files(analyses, out)
-                _stderr().print(f"wrote {len(written)} reports to {out}", soft_wrap=True)
+                _stderr().print(f"wrote {len(written)} reports to {out}", markup=False, soft_wrap=True)
             elif fmt == "csv":
                 written = write_csv_tables(analyses, out, bom=bom)
-                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
+                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
             elif fmt == "xlsx":
                 write_atomic(out, xlsx_bytes(analyses))
-                _stderr().print(f"wrote {out}", soft_wrap=True)
+                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
             elif out is None:
                 write_jsonl(analyses, sys.stdout)
             else:
                 write_atomic(out, "".join(to_json_line(a) for a in analyses))
-                _stderr().print(f"wrote {out}", soft_wrap=True)
+                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
         finally:
             store.close()
     except ExportError as exc:
@@ -333,7 +342,7 @@ def schema(
 
     if write:
         write_atomic(SCHEMA_PATH, schema_text())
-        _stderr().print(f"wrote {SCHEMA_PATH}")
+        _stderr().print(f"wrote {SCHEMA_PATH}", markup=False)
     else:
         sys.stdout.write(schema_text())
 
@@ -513,12 +522,13 @@ def sources(
 
     def table(rows):
         from rich.table import Table
+        from rich.text import Text
 
         t = Table()
         for column in ("path", "size", "modified", "last seen"):
             t.add_column(column, overflow="fold")
         for r in rows:
-            t.add_row(r["path"], f"{r['size']:,}", r["modified"], r["seen_at"])
+            t.add_row(Text(printable(r["path"])), f"{r['size']:,}", r["modified"], r["seen_at"])
         return t
 
     _emit(rows, as_json, as_csv, table, bom)
@@ -560,6 +570,7 @@ def doctor(db: Path = DbOption) -> None:
     """Check the installation: packages, models load offline, SQLite FTS5, and the store."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from .doctor import run_checks
 
@@ -568,7 +579,7 @@ def doctor(db: Path = DbOption) -> None:
     for column in ("check", "", "detail", "s"):
         table.add_column(column, overflow="fold")
     for c in checks:
-        table.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]FAIL[/red]", c.detail, f"{c.seconds:.1f}")
+        table.add_row(c.name, "[green]ok[/green]" if c.ok else "[red]FAIL[/red]", Text(c.detail), f"{c.seconds:.1f}")
     Console().print(table)
     if not all(c.ok for c in checks):
         raise typer.Exit(1)

@@ -3,9 +3,11 @@ charset detection, binary refused), PDF pages extracted, DOCX paragraphs and tab
 markdown-style text. Every failure is an ``IngestError`` with a one-line reason."""
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union
 
@@ -49,6 +51,34 @@ def iter_input_files(paths: Iterable[PathLike]) -> Iterator[Path]:
             yield path
 
 
+def os_error_reason(exc: OSError) -> str:
+    """One line for why a file could not be looked at or read (no path: the caller names the file)."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "cannot read file: permission denied"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    return f"cannot read file: {exc.strerror or exc}"
+
+
+NOT_REGULAR = "not a regular file (a device, pipe or socket)"
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (a symlink to one is fine). A device never ends
+    (/dev/zero) and a named pipe blocks until someone writes: both are refused before reading, checked on
+    the path and again on the opened file (the path may have been swapped in between). Raises OSError."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise IngestError(path, NOT_REGULAR)
+    # non-blocking, so that opening a pipe swapped in since the check returns at once instead of waiting
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb", closefd=True) as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise IngestError(path, NOT_REGULAR)
+        return file.read()
+
+
 def read_document(path: PathLike) -> tuple[str, str]:
     """(decoded raw text, format). HTML comes back as HTML, PDF pages joined by form feeds, DOCX as
     markdown-style text (headings marked with #). Raises IngestError."""
@@ -60,13 +90,9 @@ def read_document(path: PathLike) -> tuple[str, str]:
     if path.is_dir():
         raise IngestError(path, "is a directory, not a file")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise IngestError(path, "file not found") from None
-    except PermissionError:
-        raise IngestError(path, "cannot read file: permission denied") from None
+        data = _read_regular_file(path)
     except OSError as exc:
-        raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from None
+        raise IngestError(path, os_error_reason(exc)) from None
     if not data:
         raise IngestError(path, "empty file")
     if fmt == "pdf":

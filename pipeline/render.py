@@ -254,6 +254,6 @@ def themes_table(listing: list[dict]):
                 practices.append("\n")
             practices.append(f"• {p['text']}")
             practices.append(f"  ({p['report'][:40]}{', ' + p['region'] if p.get('region') else ''})", style="dim")
-        table.add_row(label, str(theme["size"]), str(len(theme["reports"])), ", ".join(theme["regions"][:4]),
+        table.add_row(label, str(theme["size"]), str(len(theme["reports"])), Text(", ".join(theme["regions"][:4])),
                       practices)
     return table

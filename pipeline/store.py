@@ -8,6 +8,7 @@ or a kill mid-batch leaves every report either fully stored or not at all. The s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -299,10 +300,12 @@ class Store:
 
     # -- writes ------------------------------------------------------------------------------------
     def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None,
-             embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None) -> None:
+             embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None,
+             source_stat: Optional[tuple[int, int]] = None) -> None:
         """Store one report and everything extracted from it, replacing what was there, atomically.
 
         ``embeddings`` (model name, vectors by text key) go into the embedding cache in the same transaction.
+        ``source_stat`` (size, mtime in ns) is the file's state when it was read (default: as it is now).
         """
         report = analysis.report
         now = time.time()
@@ -347,7 +350,7 @@ class Store:
                 if embeddings:
                     self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
-                    self._record_source(source, report.id, now)
+                    self._record_source(source, report.id, now, source_stat)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot write report {report.id} ({_reason(exc)})") from None
 
@@ -376,18 +379,24 @@ class Store:
         self.conn.executemany("INSERT INTO sentences_cjk (rowid, text) VALUES (?, ?)",
                               [(rowid, cjk_bigrams(t)) for rowid, t in texts if CHINESE.search(t)])
 
-    def record_source(self, source: Path, report_id: str) -> None:
-        """Remember that ``source``, as it is now on disk, holds report ``report_id``."""
+    def record_source(self, source: Path, report_id: str, stat: Optional[tuple[int, int]] = None) -> None:
+        """Remember that ``source``, as it was when read (``stat``: size, mtime in ns; default: as it is now
+        on disk), holds report ``report_id``."""
         with self._transaction():
-            self._record_source(source, report_id, time.time())
+            self._record_source(source, report_id, time.time(), stat)
 
-    def _record_source(self, source: Path, report_id: str, now: float) -> None:
-        stat = source.stat()
-        key = str(source.resolve())
+    def _record_source(self, source: Path, report_id: str, now: float,
+                       stat: Optional[tuple[int, int]] = None) -> None:
+        # The stat of the content that was read, not of the file now: a file saved again after it was read
+        # must look changed to the next run, or its new content is never read.
+        if stat is None:
+            on_disk = source.stat()
+            stat = (on_disk.st_size, on_disk.st_mtime_ns)
+        key = source_key(source)
         previous = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (key,)).fetchone()
         self.conn.execute(
             "INSERT OR REPLACE INTO sources (path, size, mtime_ns, report_id, seen_at) VALUES (?,?,?,?,?)",
-            (key, stat.st_size, stat.st_mtime_ns, report_id, now),
+            (key, stat[0], stat[1], report_id, now),
         )
         if previous and previous[0] != report_id:
             # The file changed: its old report goes unless another file still holds it.
@@ -422,7 +431,7 @@ class Store:
 
     def report_of_source(self, path: Path) -> Optional[str]:
         """The id of the report a file (as recorded on its last run) holds, or None."""
-        row = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (str(path.resolve()),)).fetchone()
+        row = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (source_key(path),)).fetchone()
         return row[0] if row else None
 
     def source_rows(self, report_id: str) -> list[dict]:
@@ -435,7 +444,7 @@ class Store:
         row = self.conn.execute(
             """SELECT s.path, s.size, s.mtime_ns, s.report_id, r.analysis_version
                FROM sources s JOIN reports r ON r.id = s.report_id WHERE s.path = ?""",
-            (str(path.resolve()),),
+            (source_key(path),),
         ).fetchone()
         return StoredSource(*row) if row else None
 
@@ -644,11 +653,11 @@ class Store:
         """(item rowid, 0.0) of the items holding any of ``terms`` as a substring, in stored order (a
         one-character Chinese word has no bigram to look up)."""
         where, params = _filter_sql(filters, kinds)
-        likes = " OR ".join("(i.text LIKE ? OR i.detail LIKE ?)" for _ in terms)
+        likes = " OR ".join(f"(i.text LIKE ? {LIKE_ESCAPE} OR i.detail LIKE ? {LIKE_ESCAPE})" for _ in terms)
         rows = self.conn.execute(
             f"""SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id
                 WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
-            [p for t in terms for p in (f"%{t}%", f"%{t}%")] + params + [limit]).fetchall()
+            [p for t in terms for p in (_containing(t), _containing(t))] + params + [limit]).fetchall()
         return [(r[0], 0.0) for r in rows]
 
     def allowed_rowids(self, kinds: Sequence[str], filters) -> set[int]:
@@ -787,20 +796,34 @@ class Store:
 BM25_WEIGHTS = (1.0, 1.5)
 
 
+# What a user types into a filter is looked for as it is: its % and _ are characters, not LIKE wildcards.
+LIKE_ESCAPE = "ESCAPE '\\'"
+
+
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself (with ``LIKE_ESCAPE``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern (with ``LIKE_ESCAPE``) of the values that hold ``text``."""
+    return f"%{_like_literal(text)}%"
+
+
 def _report_filter_sql(filters, item_region: bool = False) -> tuple[str, list]:
     """SQL conditions on the report (alias ``r``) of a search's filters: region (also the item's, alias
     ``i``, with ``item_region``), report, type, years."""
     clauses, params = ["1"], []
     if getattr(filters, "region", None):
         places = ["r.studied_regions", "r.target_region"] + (["json_extract(i.data, '$.region')"] if item_region else [])
-        clauses.append("(" + " OR ".join(f"{p} LIKE ?" for p in places) + ")")
-        params += [f"%{filters.region}%"] * len(places)
+        clauses.append("(" + " OR ".join(f"{p} LIKE ? {LIKE_ESCAPE}" for p in places) + ")")
+        params += [_containing(filters.region)] * len(places)
     if getattr(filters, "report", None):
-        clauses.append("(r.id LIKE ? OR r.title LIKE ? OR r.source LIKE ?)")
-        params += [f"{filters.report}%", f"%{filters.report}%", f"%{filters.report}%"]
+        clauses.append(f"(r.id LIKE ? {LIKE_ESCAPE} OR r.title LIKE ? {LIKE_ESCAPE} OR r.source LIKE ? {LIKE_ESCAPE})")
+        params += [_like_literal(filters.report) + "%", _containing(filters.report), _containing(filters.report)]
     if getattr(filters, "report_type", None):
-        clauses.append("r.report_type LIKE ?")
-        params.append(f"%{filters.report_type}%")
+        clauses.append(f"r.report_type LIKE ? {LIKE_ESCAPE}")
+        params.append(_containing(filters.report_type))
     # reports that do not say when they came out are left out of a date filter
     if getattr(filters, "since", None) is not None:
         clauses.append("r.year >= ?")
@@ -817,10 +840,10 @@ def _filter_sql(filters, kinds: Sequence[str]) -> tuple[str, list]:
     clauses = [f"i.kind IN ({','.join('?' * len(kinds))})", report_where]
     params: list = [*kinds, *report_params]
     if getattr(filters, "theme", None):
-        clauses.append("""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
+        clauses.append(f"""EXISTS (SELECT 1 FROM practice_themes pt JOIN themes t ON t.id = pt.theme_id
                           WHERE pt.report_id = i.report_id AND pt.item_id = i.item_id
-                          AND (t.id = ? OR t.label LIKE ?))""")
-        params += [filters.theme, f"%{filters.theme}%"]
+                          AND (t.id = ? OR t.label LIKE ? {LIKE_ESCAPE}))""")
+        params += [filters.theme, _containing(filters.theme)]
     return " AND ".join(clauses), params
 
 
@@ -852,6 +875,15 @@ def sqlite_features() -> str:
     finally:
         conn.close()
     return f"SQLite {sqlite3.sqlite_version} with FTS5"
+
+
+def source_key(path: Path) -> str:
+    """How the ``sources`` table names a file: its resolved path (absolute only, for a symlink loop, which
+    cannot be resolved: Python 3.11 raises RuntimeError for one, later versions OSError)."""
+    try:
+        return str(Path(path).resolve())
+    except (RuntimeError, OSError):
+        return os.path.abspath(path)
 
 
 def _statements(script: str) -> list[str]:

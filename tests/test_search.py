@@ -126,6 +126,28 @@ def test_filters(store, filters, expected):
         assert {h.report_id for h in hits} == expected, mode
 
 
+@pytest.mark.parametrize("filters", [
+    Filters(region="%"), Filters(region="_"), Filters(region="Zhe_iang"), Filters(report="%"), Filters(report="_"),
+    Filters(report_type="%"), Filters(report_type="audit_report"), Filters(theme="%"), Filters(theme="_"),
+])
+def test_like_wildcards_in_a_filter_match_themselves_not_everything(store, filters):
+    """Issue 14, defect 7: ``%`` and ``_`` are characters a filter looks for, not LIKE wildcards."""
+    store.replace_themes([{"id": "T1", "label": "training · party school"}], {("r1", "P2"): "T1"})
+    for mode in ("keyword", "semantic", "hybrid"):
+        hits = Searcher(store, BagOfWordsEmbedder()).search("sites training targets data", mode=mode,
+                                                            filters=filters, limit=20)
+        assert hits == [], mode
+
+
+def test_a_filter_finds_a_region_that_holds_a_percent_sign_or_an_underscore(tmp_path):
+    with Store(tmp_path / "s.db") as s:
+        s.save(report("p1", "Quota visit", ["Build demonstration sites"], regions=("Zone_5 (100%)",)), "v")
+        s.save(report("p2", "Other visit", ["Build demonstration sites"], regions=("ZoneX5 (100 pct)",)), "v")
+        index_items(s, BagOfWordsEmbedder())
+        hits = Searcher(s, BagOfWordsEmbedder()).search("sites", mode="keyword", filters=Filters(region="Zone_5 (100%"))
+        assert {h.report_id for h in hits} == {"p1"}
+
+
 def test_theme_filter(store):
     store.replace_themes([{"id": "T1", "label": "training · party school"}],
                          {("r1", "P2"): "T1", ("r3", "P2"): "T1"})

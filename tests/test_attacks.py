@@ -1,0 +1,257 @@
+"""Attacks on reliability (issue 14): files that change or vanish under the batch, symlink loops, hostile
+report text reaching the terminal. Each test failed before its fix."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import pipeline.ingest
+from pipeline.batch import run
+from pipeline.store import Store
+
+REPORT = """{title}
+
+I. Basic situation
+
+By the end of 2001 the county had {n} registered enterprises, up 12% from 2000.
+
+II. Main practices
+
+First, strengthen leadership. The county set up a leading group.
+Second, build demonstration sites. Each township chose one site.
+"""
+
+
+def write_report(path, title, n=1000):
+    path.write_text(REPORT.format(title=title, n=n))
+
+
+@pytest.fixture(autouse=True)
+def fast_embedder(monkeypatch):
+    monkeypatch.setenv("REPORTLENS_EMBEDDER", "tfidf")
+
+
+# -- defect 1: a file changed after it was read and before its report was saved ------------------------
+@pytest.mark.parametrize("analyze", [False, True])
+def test_a_file_changed_between_read_and_save_is_not_stored_as_unchanged(tmp_path, monkeypatch, analyze):
+    src = tmp_path / "in"
+    src.mkdir()
+    target = src / "report.txt"
+    write_report(target, "Survey of the old county")
+    real_ingest = pipeline.ingest.ingest_file
+
+    def ingest_then_edit(path):
+        report = real_ingest(path)
+        # the author saves a new version while the worker is still busy with the old one
+        write_report(target, "Survey of the new county, revised", n=2000)
+        os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
+        return report
+
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_edit)
+    first = run([src], tmp_path / "s.db", analyze=analyze)
+    [outcome] = first.outcomes
+    assert outcome.status == "failed" and "changed while it was being read" in outcome.error
+    assert "\n" not in outcome.error
+
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", real_ingest)
+    second = run([src], tmp_path / "s.db", analyze=analyze)
+    assert [o.status for o in second.outcomes] == ["new"]
+    with Store(tmp_path / "s.db") as store:
+        assert [r.title for r in store.reports()] == ["Survey of the new county, revised"]
+
+
+def test_a_file_changed_after_an_earlier_run_stored_it_is_redone_not_left_stale(tmp_path, monkeypatch):
+    """The same race on a file the store already holds: the old stat must not be replaced by the new one
+    while the old content stays."""
+    src = tmp_path / "in"
+    src.mkdir()
+    target = src / "report.txt"
+    write_report(target, "Survey of the county, first edition")
+    db = tmp_path / "s.db"
+    assert run([src], db, analyze=False).count("new") == 1
+    write_report(target, "Survey of the county, second edition", n=1500)
+    os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
+    real_ingest = pipeline.ingest.ingest_file
+
+    def ingest_then_edit(path):
+        report = real_ingest(path)
+        write_report(target, "Survey of the county, third edition", n=3000)
+        os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
+        return report
+
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_edit)
+    assert [o.status for o in run([src], db, analyze=False).outcomes] == ["failed"]
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", real_ingest)
+    assert [o.status for o in run([src], db, analyze=False).outcomes] == ["updated"]
+    with Store(db) as store:
+        assert [r.title for r in store.reports()] == ["Survey of the county, third edition"]
+
+
+# -- defect 2: a symlink loop, or a file removed mid-run, fails alone; the batch goes on ------------------
+def test_a_symlink_loop_in_a_folder_is_one_failed_file_and_the_others_are_stored(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    os.symlink("loop.txt", src / "loop.txt")  # points at itself
+    os.symlink("ping.md", src / "pong.md")
+    os.symlink("pong.md", src / "ping.md")
+    write_report(src / "z.txt", "Survey of county Z", n=7)
+    summary = run([src], tmp_path / "s.db")
+    by_name = {o.path.name: o for o in summary.outcomes}
+    assert {n: o.status for n, o in by_name.items()} == {
+        "a.txt": "new", "loop.txt": "failed", "ping.md": "failed", "pong.md": "failed", "z.txt": "new"}
+    for name in ("loop.txt", "ping.md", "pong.md"):
+        assert by_name[name].error == "symlink loop"
+    with Store(tmp_path / "s.db") as store:
+        assert sorted(r.title for r in store.reports()) == ["Survey of county A", "Survey of county Z"]
+    # and again, with the two reports stored
+    again = run([src], tmp_path / "s.db")
+    assert sorted(o.status for o in again.outcomes) == ["failed"] * 3 + ["unchanged"] * 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_removed_between_discovery_and_reading_fails_alone(tmp_path, workers):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        write_report(src / f"{name}.txt", f"Survey of county {name.upper()}", n=ord(name))
+    summary = run([src], tmp_path / "s.db", analyze=False, workers=workers,
+                  on_start=lambda n: (src / "b.txt").unlink())
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "b.txt": "failed", "c.txt": "new"}
+    [failed] = summary.failed
+    assert failed.error == "file not found"
+
+
+def test_a_file_removed_after_it_was_read_is_not_stored_and_the_batch_goes_on(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        write_report(src / f"{name}.txt", f"Survey of county {name.upper()}", n=ord(name))
+    real_ingest = pipeline.ingest.ingest_file
+
+    def ingest_then_remove(path):
+        report = real_ingest(path)
+        if path.name == "b.txt":
+            path.unlink()
+        return report
+
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_remove)
+    summary = run([src], tmp_path / "s.db", analyze=False)
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "b.txt": "failed", "c.txt": "new"}
+    assert summary.failed[0].error == "removed while it was being read"
+    with Store(tmp_path / "s.db") as store:
+        assert sorted(r.title for r in store.reports()) == ["Survey of county A", "Survey of county C"]
+
+
+def test_the_store_names_a_symlink_loop_without_resolving_it(tmp_path):
+    from pipeline.store import source_key
+
+    os.symlink("loop.txt", tmp_path / "loop.txt")
+    assert source_key(tmp_path / "loop.txt") == str(tmp_path / "loop.txt")
+    with Store(tmp_path / "s.db") as store:
+        assert store.source(tmp_path / "loop.txt") is None
+
+
+# -- defect 3: report text that looks like rich markup is printed as it is -----------------------------
+MARKUP_TITLE = "[/bold] Survey of [red]the county[/red] [link=file:///etc]"
+
+
+def _markup_store(path):
+    """A store whose report-derived text (title, regions, type, practices, source file) is rich markup."""
+    from pipeline.vectors import index_items
+
+    from .test_search import BagOfWordsEmbedder, report
+
+    analysis = report("f00dfeed01", MARKUP_TITLE, ["Build [/] demonstration sites [bold]for[/bold] parties",
+                                                   "Train cadres [/italic] at the school"],
+                      regions=("[/red]Zhejiang",), rtype="[/dim] investigation report",
+                      findings=["Demonstration sites [/] raised membership"])
+    analysis.report.source = "[/bold]file[red].txt"
+    source = path.parent / "[red]report[bold].txt"
+    source.write_text("x")
+    with Store(path) as store:
+        store.save(analysis, "v", source=source)
+        index_items(store, BagOfWordsEmbedder())
+    return path
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["list"], "[/bold] Survey of [red]the"),
+    (["list"], "[/dim] investigation report"),
+    (["themes"], "[/red]Zhejiang"),
+    (["search", "demonstration", "--mode", "keyword", "--kind", "all"], "Build [/] demonstration sites"),
+    (["search", "membership", "--mode", "keyword", "--kind", "all"], "[/red]Zhejiang"),
+    (["show", "f00dfeed01"], "[/bold] Survey of [red]the"),
+    (["sources", "f00dfeed01"], "[red]report[bold].txt"),
+    (["export", "--format", "json", "--out", "{tmp}/[red]out[bold]"], "[red]out[bold]"),
+])
+def test_report_text_that_looks_like_rich_markup_is_printed_as_it_is(tmp_path, args, shown):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    db = _markup_store(tmp_path / "s.db")
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(app, args + ["--db", str(db)], env={"COLUMNS": "250", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert shown in result.output
+
+
+# -- defect 4 (part): only regular files are read -----------------------------------------------------
+def _read_in_a_child(path) -> str:
+    """The one-line reason ``read_document`` refuses ``path`` with, read in a child process with its memory
+    and time bounded (what this guards against would otherwise block the tests or take all the memory)."""
+    import resource
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    def bounded():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    code = ("import sys\nfrom pipeline.reading import IngestError, read_document\n"
+            "try:\n    read_document(sys.argv[1])\nexcept IngestError as exc:\n    print(exc.reason)\n")
+    child = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=20,
+                           preexec_fn=bounded, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.returncode == 0, child.stderr[-500:]
+    return child.stdout.strip()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_a_symlink_to_a_device_is_refused_without_reading_it(tmp_path):
+    os.symlink("/dev/zero", tmp_path / "zero.txt")
+    assert _read_in_a_child(tmp_path / "zero.txt") == "not a regular file (a device, pipe or socket)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "pipe.md")
+    assert _read_in_a_child(tmp_path / "pipe.md") == "not a regular file (a device, pipe or socket)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_in_a_folder_fails_alone_and_the_batch_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    os.mkfifo(src / "pipe.txt")
+    summary = run([src], tmp_path / "s.db", analyze=False, time_limit_s=5)
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "pipe.txt": "failed"}
+    assert summary.failed[0].error == "not a regular file (a device, pipe or socket)"
+
+
+# -- defect 7 (part): file names with newlines or terminal escapes are not printed raw --------------------
+def test_a_file_name_with_a_newline_or_a_terminal_escape_is_printed_escaped(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "evil\x1b[2J\nname\u202e.txt").write_text("")  # clears the screen; turns the rest of the line around
+    result = CliRunner().invoke(app, ["run", str(src), "--db", str(tmp_path / "s.db")], env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "evil\\x1b[2J\\nname\\u202e.txt: empty file" in result.output
