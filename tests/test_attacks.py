@@ -1,5 +1,6 @@
 """Attacks on reliability (issue 14): files that change or vanish under the batch, symlink loops, hostile
-report text reaching the terminal. Each test failed before its fix."""
+report text reaching the terminal. Each defect has a test that failed before its fix; a few more guard the
+fixes against regressions seen on the way."""
 from __future__ import annotations
 
 import os
@@ -10,17 +11,7 @@ import pipeline.ingest
 from pipeline.batch import run
 from pipeline.store import Store
 
-REPORT = """{title}
-
-I. Basic situation
-
-By the end of 2001 the county had {n} registered enterprises, up 12% from 2000.
-
-II. Main practices
-
-First, strengthen leadership. The county set up a leading group.
-Second, build demonstration sites. Each township chose one site.
-"""
+from .test_batch import REPORT  # the same small report in the model's house style
 
 
 def write_report(path, title, n=1000):
