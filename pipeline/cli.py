@@ -32,6 +32,10 @@ DbOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Print the data as JSON Lines (one object per line).")
 CsvOption = typer.Option(False, "--csv", help="Print the data as CSV with a header row.")
 BomOption = typer.Option(False, "--bom", help="Start CSV with a UTF-8 byte-order mark (for Excel, Chinese text).")
+MAX_RESULTS = 100_000
+# Years and counts are bounded, so no number a user types overflows SQLite's integers (a usage error instead)
+SinceOption = typer.Option(None, "--since", min=1, max=9999, help="Only reports that came out in or after this year.")
+UntilOption = typer.Option(None, "--until", min=1, max=9999, help="Only reports that came out in or before this year.")
 ReportIdArgument = typer.Argument(..., help="A report id, a unique prefix of one, or a file the report was read from.",
                                   show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
@@ -120,7 +124,7 @@ def ingest(paths: List[Path] = PathsArgument, db: Path = DbOption) -> None:
 def run(
     paths: List[Path] = PathsArgument,
     db: Path = DbOption,
-    workers: int = typer.Option(0, "--workers", "-w", min=0,
+    workers: int = typer.Option(0, "--workers", "-w", min=0, max=256,
                                 help="Worker processes; 0 = one per core (at most 4)."),
     time_limit: float = typer.Option(900.0, "--time-limit", min=0,
                                      help="Seconds one file may take before it is reported as failed; 0 = no limit."),
@@ -191,8 +195,8 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 def list_reports(
     db: Path = DbOption,
     sort: str = typer.Option("title", "--sort", help="title, year, number or id (years: newest first)."),
-    since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
-    until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
+    since: Optional[int] = SinceOption,
+    until: Optional[int] = UntilOption,
     number: Optional[str] = typer.Option(None, "--number", help="Only reports whose number holds this, e.g. GAO-26."),
     as_json: bool = JsonOption,
     as_csv: bool = CsvOption,
@@ -352,7 +356,7 @@ def themes(
     db: Path = DbOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Re-cluster every practice instead of assigning new ones."),
     n_themes: Optional[int] = typer.Option(
-        None, "--themes", min=1,
+        None, "--themes", min=1, max=10_000,
         help="Number of discovered themes in all, shared among the report languages by their number of "
              "practices (at least one each; codebook themes come in addition). Default: automatic."),
     top: int = typer.Option(3, "--top", min=0, help="Practices shown per theme."),
@@ -398,9 +402,10 @@ def search(
     theme: Optional[str] = typer.Option(None, "--theme", help="Only practices of this theme (id or label words)."),
     report: Optional[str] = typer.Option(None, "--report", help="Only this report (id prefix or title words)."),
     report_type: Optional[str] = typer.Option(None, "--type", help="Only reports of this type, e.g. audit."),
-    since: Optional[int] = typer.Option(None, "--since", help="Only reports that came out in or after this year."),
-    until: Optional[int] = typer.Option(None, "--until", help="Only reports that came out in or before this year."),
-    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results (of items, and of text)."),
+    since: Optional[int] = SinceOption,
+    until: Optional[int] = UntilOption,
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=MAX_RESULTS, clamp=True,
+                              help="How many results (of items, and of text); more than there are gives all."),
     as_json: bool = JsonOption,
     as_csv: bool = CsvOption,
     bom: bool = BomOption,
@@ -432,7 +437,7 @@ def similar(
     item: str = typer.Argument(..., help="REPORT_ID:ITEM_ID of an item, as `search` prints it; the report id may "
                                          "be a unique prefix (3f2a9c:P6).", show_default=False),
     db: Path = DbOption,
-    limit: int = typer.Option(10, "--limit", "-n", min=1, help="How many results."),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=MAX_RESULTS, clamp=True, help="How many results."),
     same_report: bool = typer.Option(False, "--same-report", help="Include items of the same report."),
     as_json: bool = JsonOption,
     as_csv: bool = CsvOption,

@@ -246,3 +246,29 @@ def test_a_file_name_with_a_newline_or_a_terminal_escape_is_printed_escaped(tmp_
     assert result.exit_code == 1
     assert "\x1b" not in result.output and "\u202e" not in result.output
     assert "evil\\x1b[2J\\nname\\u202e.txt: empty file" in result.output
+
+
+# -- defect 5 (part): numbers too large for SQLite are a usage error, or a limit that means "all" -----------
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize("args, exit_code", [
+    (["search", "demonstration", "--since", HUGE], 2),
+    (["search", "demonstration", "--until", HUGE], 2),
+    (["list", "--since", HUGE], 2),
+    (["themes", "--themes", HUGE], 2),
+    (["run", "{tmp}", "--workers", HUGE], 2),
+    (["search", "demonstration", "--limit", HUGE, "--mode", "keyword"], 0),
+    (["similar", "f00dfeed01:P1", "--limit", HUGE], 1),  # this store has no vectors: one line
+])
+def test_numbers_too_large_for_sqlite_are_no_traceback(tmp_path, args, exit_code):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    db = _markup_store(tmp_path / "s.db")
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(app, args + ["--db", str(db)], env={"COLUMNS": "250", "NO_COLOR": "1"})
+    assert result.exit_code == exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output and "OverflowError" not in result.output
