@@ -177,10 +177,14 @@ def test_permission_error_is_reported_even_when_running_as_root(tmp_path, monkey
     path = tmp_path / "secret.txt"
     path.write_text("The committee found late inspections.")
 
-    def refuse(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(name, *args, **kwargs):  # what the kernel says to a user without read permission
+        if Path(name) == path:
+            raise PermissionError(13, "Permission denied", str(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(IngestError) as info:
         ingest_file(path)
     assert str(info.value) == f"{path}: cannot read file: permission denied"
