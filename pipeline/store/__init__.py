@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
-from .records import Analysis, Report, Section
+from ..records import Analysis, Report, Section
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -356,7 +356,7 @@ class Store:
 
     def _index_cjk(self, report_id: Optional[str] = None) -> None:
         """Put the items with Chinese text (of one report, or all) into the bigram index ``items_cjk``."""
-        from .nlp import CHINESE, cjk_bigrams
+        from ..nlp import CHINESE, cjk_bigrams
 
         sql = "SELECT rowid, text, detail FROM items"
         rows = self.conn.execute(sql + " WHERE report_id = ?", (report_id,)) if report_id else self.conn.execute(sql)
@@ -367,7 +367,7 @@ class Store:
 
     def _index_sentences(self, report_id: str, text: str, language: str) -> None:
         """Put the sentences of one report's text into ``sentences`` and its full-text indexes."""
-        from .nlp import CHINESE, cjk_bigrams, sentence_spans
+        from ..nlp import CHINESE, cjk_bigrams, sentence_spans
 
         spans = sentence_spans(text, language="zh" if language == "zh" else "en")
         first = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM sentences").fetchone()[0]
