@@ -256,6 +256,7 @@ def _coordinated(span: Span, others: list[Span]) -> set[int]:
     """Statistics coordinated with the figure's own ("over $1.6 trillion in financial benefits and almost 30,800
     program benefits that helped ..."): the conjunct and all it governs say what the other figure measures."""
     sent = span.sent
+    own = range(span.start, span.end)
     out: set[int] = set()
     for other in others:
         if not sent.start <= other.start < sent.end:
@@ -263,7 +264,7 @@ def _coordinated(span: Span, others: list[Span]) -> set[int]:
         root = other.root
         if root.dep_ == "conj" and not other.start <= root.head.i < other.end:
             tokens = {t.i for t in root.subtree}
-            if not tokens & {t.i for t in span}:
+            if not any(i in tokens for i in own):
                 out |= tokens
     return out
 
