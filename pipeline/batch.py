@@ -237,9 +237,11 @@ def run(
     version = analysis_version() if analyze else None
     paths = [Path(p) for p in paths]
     missing = [p for p in paths if not p.exists()]
-    files = list(iter_input_files(p for p in paths if p.exists()))
+    unreadable: list[tuple[Path, str]] = []  # folders that could not be listed: failed, not skipped
+    files = list(iter_input_files((p for p in paths if p.exists()),
+                                  on_error=lambda folder, why: unreadable.append((folder, why))))
     if on_start:
-        on_start(len(files) + len(missing))
+        on_start(len(files) + len(missing) + len(unreadable))
 
     def finish(outcome: FileOutcome) -> None:
         summary.outcomes.append(outcome)
@@ -248,6 +250,8 @@ def run(
 
     for path in missing:
         finish(FileOutcome(path, "failed", error="no such file or folder"))
+    for folder, reason in unreadable:
+        finish(FileOutcome(folder, "failed", error=f"{reason} (the files in it were not looked at)"))
     with Store(db_path) as store:
         todo: list[Path] = []
         for path in files:
@@ -367,6 +371,28 @@ def _init_worker(workers: int) -> None:
     from .embed import TORCH_THREADS_ENV
 
     os.environ.setdefault(TORCH_THREADS_ENV, str(max(1, (os.cpu_count() or 1) // workers)))
+    exit_with_parent()
+
+
+# How often a worker looks whether the batch that started it is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def exit_with_parent(interval: float = PARENT_CHECK_SECONDS) -> None:
+    """End this process soon after its parent is gone. A worker busy with a long file only notices that
+    the pool closed when the file is done (minutes, after a SIGKILLed batch); a daemon thread watches the
+    parent's pid instead (an orphan is re-parented, so ``getppid`` changes) and exits at once."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="reportlens-parent-watch", daemon=True).start()
 
 
 def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,

@@ -9,7 +9,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
@@ -34,14 +34,24 @@ class IngestError(Exception):
         return f"{self.path}: {self.reason}"
 
 
-def iter_input_files(paths: Iterable[PathLike]) -> Iterator[Path]:
+def iter_input_files(paths: Iterable[PathLike],
+                     on_error: Optional[Callable[[Path, str], None]] = None) -> Iterator[Path]:
     """Files named directly (whatever their suffix, so the caller can report unsupported ones) and the
-    supported files under named folders, recursively, in sorted order."""
+    supported files under named folders, recursively, in sorted order. A folder that cannot be listed
+    (permission denied, removed meanwhile) goes to ``on_error(folder, reason)``; without a callback it
+    raises ``IngestError``, never skipped in silence."""
+    def unreadable(exc: OSError) -> None:
+        folder = Path(exc.filename) if exc.filename else Path("?")
+        reason = os_error_reason(exc).replace("cannot read file", "cannot read folder")
+        if on_error is None:
+            raise IngestError(folder, reason)
+        on_error(folder, reason)
+
     for item in paths:
         path = Path(item)
         if path.is_dir():
             found = []
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in files:
                     if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:

@@ -4,6 +4,7 @@ fixes against regressions seen on the way."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -272,3 +273,139 @@ def test_numbers_too_large_for_sqlite_are_no_traceback(tmp_path, args, exit_code
     assert result.exit_code == exit_code, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output and "OverflowError" not in result.output
+
+
+# -- defect 6 (part): an unreadable subfolder is one failed line, never skipped in silence -------------
+def _refuse_listing(monkeypatch, folder):
+    """As root no folder is unreadable: make listing ``folder`` fail as it does for another user."""
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == os.fspath(folder):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_subfolder_fails_and_the_other_files_are_stored(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    write_report(src / "a.txt", "Survey of county A")
+    write_report(src / "locked" / "b.txt", "Survey of county B")
+    _refuse_listing(monkeypatch, src / "locked")
+    summary = run([src], tmp_path / "s.db", analyze=False)
+    assert {o.path.name: o.status for o in summary.outcomes} == {"a.txt": "new", "locked": "failed"}
+    [failed] = summary.failed
+    assert failed.error.startswith("cannot read folder: permission denied")
+
+
+def test_an_unreadable_folder_makes_run_exit_1_with_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    write_report(src / "a.txt", "Survey of county A")
+    _refuse_listing(monkeypatch, src / "locked")
+    result = CliRunner().invoke(app, ["run", str(src), "--db", str(tmp_path / "s.db"), "--workers", "1"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "locked" in line]
+    assert len(lines) == 1 and "permission denied" in lines[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads every folder; the monkeypatched test above covers it")
+def test_a_folder_without_read_permission_fails(tmp_path):
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    write_report(src / "a.txt", "Survey of county A")
+    os.chmod(src / "locked", 0)
+    try:
+        summary = run([src], tmp_path / "s.db", analyze=False)
+    finally:
+        os.chmod(src / "locked", 0o755)
+    assert [o.path.name for o in summary.failed] == ["locked"]
+
+
+def test_a_folder_without_read_permission_fails_for_a_user_who_cannot_read_it(tmp_path):
+    """Real permissions, as root too: the listing runs as user nobody (setpriv, util-linux)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to act as another user")
+    import tempfile
+
+    outer = tempfile.TemporaryDirectory()  # pytest's own temporary folders are private to root
+    base = Path(outer.name) / "in"
+    (base / "locked").mkdir(parents=True)
+    (base / "a.txt").write_text("text")
+    os.chmod(base / "locked", 0)
+    for folder in (outer.name, base):
+        os.chmod(folder, 0o755)
+    code = ("import sys; sys.path.insert(0, sys.argv[2]); from pipeline.reading import iter_input_files; "
+            "print(list(iter_input_files([sys.argv[1]], on_error=lambda d, why: print('failed', d.name, why))))")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
+                           code, str(base), repo], capture_output=True, text=True, timeout=60)
+    outer.cleanup()
+    if done.returncode != 0:
+        pytest.skip(f"user nobody cannot run this checkout's Python: {done.stderr.strip().splitlines()[-1:]}")
+    assert done.stdout.splitlines()[0] == "failed locked cannot read folder: permission denied"
+    assert "a.txt" in done.stdout.splitlines()[1]
+
+
+def test_iterating_without_a_callback_raises_for_an_unreadable_folder(tmp_path, monkeypatch):
+    from pipeline.reading import IngestError, iter_input_files
+
+    (tmp_path / "locked").mkdir()
+    _refuse_listing(monkeypatch, tmp_path / "locked")
+    with pytest.raises(IngestError, match="locked: cannot read folder"):
+        list(iter_input_files([tmp_path]))
+
+
+# -- defect 6 (part): worker processes end with the batch that started them -----------------------------
+_ORPHAN_SCRIPT = """
+import sys, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pipeline.batch import _init_worker
+
+pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_init_worker,
+                           initargs=(1,))
+pool.submit(time.sleep, 600)  # a worker busy with a long file
+time.sleep(1.0)
+print(*pool._processes, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_worker_exits_soon_after_its_batch_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
+    try:
+        [worker] = [int(pid) for pid in parent.stdout.readline().split()]
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _alive(worker):
+            time.sleep(0.2)
+        assert not _alive(worker), "the worker outlived its parent"
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[-1][:1] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
