@@ -65,3 +65,17 @@ def test_numpy_encoder_truncates_long_text_and_handles_empty():
     vectors = NumpyMiniLM().embed(["word " * 2000, ""])
     assert vectors.shape == (2, 384) and np.isfinite(vectors).all()
     assert NumpyMiniLM().embed([]).shape == (0, 384)
+
+
+def test_the_spacy_pipelines_load_without_torch_and_torch_stays_importable():
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipeline.nlp import statistical; import pipeline.components; "
+            "doc = statistical()('Zhejiang invested 670 billion yuan in 2001.'); "
+            "print([e.label_ for e in doc.ents], 'torch' in sys.modules); "
+            "import torch; print(torch.tensor([1.0]).shape)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    lines = done.stdout.splitlines()
+    assert lines[0] == "['GPE', 'MONEY', 'DATE'] False", done.stderr
+    assert lines[1] == "torch.Size([1])", done.stderr

@@ -2,4 +2,8 @@
 
 - ``reportlens_figures`` (:mod:`pipeline.components.figures`, measures in :mod:`pipeline.components.measures`): statistics as spans with their reading.
 """
-from . import figures  # noqa: F401  (registers the "reportlens_figures" factory)
+from ..nlp import import_spacy
+
+import_spacy()  # spaCy without torch (see nlp.import_spacy), before the components import its types
+
+from . import figures  # noqa: E402,F401  (registers the "reportlens_figures" factory)
