@@ -107,7 +107,16 @@ _CJK_SENTENCE_END = re.compile(r"[^。！？；!?\n]*(?:[。！？；!?]+[”’
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None, language: str = "en") -> list[tuple[int, int]]:
     """Sentence ``(start, end)`` offsets into ``text`` for ``text[start:end]``, whitespace trimmed."""
-    end = len(text) if end is None else end
+    return list(_sentence_spans(text, start, len(text) if end is None else end, language))
+
+
+@lru_cache(maxsize=64)
+def _sentence_spans(text: str, start: int, end: int, language: str) -> tuple[tuple[int, int], ...]:
+    # figures, metadata, the summary and the store's sentence index all split the same report text
+    return tuple(_split_sentences(text, start, end, language))
+
+
+def _split_sentences(text: str, start: int, end: int, language: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if language == "zh":
         for m in _CJK_SENTENCE_END.finditer(text, start, end):

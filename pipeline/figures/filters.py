@@ -35,13 +35,19 @@ def non_figure_patterns(language: str = "en") -> tuple[tuple[str, re.Pattern], .
 
 def non_figure_ranges(text: str, language: str = "en") -> list[tuple[int, int, str]]:
     """Character ranges of ``text`` holding numbers that are not figures, with the reason (label)."""
+    return list(_non_figure_ranges(text, language))
+
+
+@lru_cache(maxsize=256)
+def _non_figure_ranges(text: str, language: str) -> tuple[tuple[int, int, str], ...]:
+    # the scan, the year reader and the spaCy component each ask for the same paragraph's ranges
     ranges = []
     for label, pattern in non_figure_patterns(language):
         for m in pattern.finditer(text):
             if m.end() > m.start():
                 ranges.append((m.start(), m.end(), label))
     ranges.sort()
-    return ranges
+    return tuple(ranges)
 
 
 
