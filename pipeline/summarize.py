@@ -77,18 +77,9 @@ def _candidate_sentences(analysis: Analysis) -> list[tuple[int, int]]:
 
 def _tfidf(texts: list[str], language: str):
     """Unit-length TF-IDF rows as a sparse matrix (a dense one for a long report would take gigabytes)."""
-    from scipy.sparse import csr_matrix
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from .tfidf import tfidf_rows
 
-    if language == "zh":
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, dtype=np.float32)
-    else:
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1,
-                                     dtype=np.float32)
-    try:
-        return vectorizer.fit_transform(texts)  # rows are L2-normalised by default
-    except ValueError:  # nothing but stop words
-        return csr_matrix((len(texts), 1), dtype=np.float32)
+    return tfidf_rows(texts, language)
 
 
 def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optional[int] = None) -> list[AbstractSentence]:
