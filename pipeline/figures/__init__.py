@@ -82,7 +82,7 @@ def english_figures(report: Report) -> Iterator[Figure]:
     recognizer = _recognizer()
     texts = (parse_text[s:e] for s, e in (sentences[i] for i in numeric))
     parsed = {}
-    for index, doc in zip(numeric, model.pipe(texts, batch_size=64)):
+    for index, doc in zip(numeric, nlp_loader.parse_with_places(model, texts)):
         parsed[index] = recognizer(doc)
     for index, doc in parsed.items():
         s, e = sentences[index]
