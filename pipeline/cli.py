@@ -6,17 +6,51 @@ Heavy libraries (spaCy, torch) are imported inside the commands that need them, 
 """
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
 
+
+class _Commands(TyperGroup):
+    """The app's commands, run so that what any of them can meet at run time is one line on stderr and an
+    exit code, never a traceback: the store cannot be read or written (``StoreError``), an export cannot
+    be written (``ExportError``), standard output is on a full disk (1); Ctrl-C (130)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk under a redirected stdout shows here, not at exit
+            return result
+        except KeyboardInterrupt:
+            raise _interrupted() from None
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            _discard_stdout()
+            raise _fail(f"{exc.filename or 'standard output'}: cannot write ({exc.strerror})") from None
+        except Exception as exc:
+            from .export import ExportError
+            from .store import StoreError
+
+            if isinstance(exc, (StoreError, ExportError)):
+                raise _fail(str(exc)) from None
+            raise
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="reportlens",
     help="Turn investigation, inspection and audit reports into structured, searchable, verifiable data.",
     no_args_is_help=True,
@@ -62,6 +96,19 @@ def _fail(message: str, code: int = 1) -> "typer.Exit":
 
     _stderr().print(f"[red]error:[/red] {escape(printable(message))}", markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _interrupted(detail: str = "") -> "typer.Exit":
+    _stderr().print(printable(f"reportlens: interrupted{detail}"), markup=False, soft_wrap=True)
+    return typer.Exit(130)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered for a full disk would fail again at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a file (a test runner's buffer)
+        pass
 
 
 def _emit(rows: list[dict], as_json: bool, as_csv: bool, table=None, bom: bool = False) -> None:
@@ -143,7 +190,6 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     from .batch import STATUSES
     from .batch import run as run_batch
-    from .store import StoreError
 
     console = _stderr()
     verb = "analyzing" if analyze else "ingesting"
@@ -175,8 +221,9 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
                 on_file=on_file, on_step=on_step,
             )
-    except StoreError as exc:
-        raise _fail(str(exc))
+    except KeyboardInterrupt:
+        # each report is stored in one transaction: a report cut off is not in the store at all
+        raise _interrupted(f"; nothing half-written was kept ({_stored_reports(db)})") from None
 
     # one line that never wraps inside the path (a table title wraps at the table's narrow width)
     console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}"), markup=False,
@@ -191,6 +238,17 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
         raise typer.Exit(1)
 
 
+def _stored_reports(db: Path) -> str:
+    from .store import Store, StoreError
+
+    try:
+        with Store(db, readonly=True) as store:
+            n = store.count_reports()
+    except StoreError:
+        return f"no store at {db}"
+    return f"the store {db} holds {n} report{'s' if n != 1 else ''} finished before"
+
+
 @app.command("list")
 def list_reports(
     db: Path = DbOption,
@@ -203,15 +261,11 @@ def list_reports(
     bom: bool = BomOption,
 ) -> None:
     """List the reports in the store: number, year, title, language, type and counts of extracted items."""
-    from .store import StoreError
-
     if sort not in ("title", "year", "number", "id"):
         raise typer.BadParameter("use title, year, number or id", param_hint="--sort")
     store = _open_store(db)
     try:
         rows = list(store.reports())
-    except StoreError as exc:
-        raise _fail(str(exc))
     finally:
         store.close()
     rows = [r for r in rows if (since is None or (r.year or 0) >= since) and (until is None or (r.year or 9999) <= until)
@@ -302,7 +356,7 @@ def export(
     bom: bool = BomOption,
 ) -> None:
     """Export every stored report: the full JSON contract, JSON Lines, CSV tables or an Excel workbook."""
-    from .export import (ExportError, check_out_path, to_json_line, write_atomic, write_csv_tables,
+    from .export import (check_out_path, to_json_line, write_atomic, write_csv_tables,
                          write_json_files, write_jsonl, xlsx_bytes)
 
     if fmt not in ("json", "jsonl", "csv", "xlsx"):
@@ -311,30 +365,27 @@ def export(
         raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
     if fmt == "xlsx" and out is None:
         raise typer.BadParameter("--format xlsx writes a workbook: give --out FILE.xlsx", param_hint="--out")
+    if out is not None:
+        check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
+    store = _open_store(db)
     try:
-        if out is not None:
-            check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
-        store = _open_store(db)
-        try:
-            analyses = store.iter_analyses()
-            if fmt == "json":
-                written = write_json_files(analyses, out)
-                _stderr().print(f"wrote {len(written)} reports to {out}", markup=False, soft_wrap=True)
-            elif fmt == "csv":
-                written = write_csv_tables(analyses, out, bom=bom)
-                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
-            elif fmt == "xlsx":
-                write_atomic(out, xlsx_bytes(analyses))
-                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
-            elif out is None:
-                write_jsonl(analyses, sys.stdout)
-            else:
-                write_atomic(out, "".join(to_json_line(a) for a in analyses))
-                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
-        finally:
-            store.close()
-    except ExportError as exc:
-        raise _fail(str(exc))
+        analyses = store.iter_analyses()
+        if fmt == "json":
+            written = write_json_files(analyses, out)
+            _stderr().print(f"wrote {len(written)} reports to {out}", markup=False, soft_wrap=True)
+        elif fmt == "csv":
+            written = write_csv_tables(analyses, out, bom=bom)
+            _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
+        elif fmt == "xlsx":
+            write_atomic(out, xlsx_bytes(analyses))
+            _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
+        elif out is None:
+            write_jsonl(analyses, sys.stdout)
+        else:
+            write_atomic(out, "".join(to_json_line(a) for a in analyses))
+            _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
+    finally:
+        store.close()
 
 
 @app.command()
@@ -363,18 +414,9 @@ def themes(
     as_json: bool = JsonOption,
 ) -> None:
     """List the themes of practices across all stored reports (updating them first when needed)."""
-    from .corpus import index_and_theme, refresh_themes, theme_listing
-    from .extract import CODEBOOK_PATH
+    from .corpus import updated_theme_listing
 
-    store = _open_store(db, write=True)
-    try:
-        if rebuild or n_themes is not None:
-            refresh_themes(store, rebuild=True, n_themes=n_themes, codebook_path=CODEBOOK_PATH)
-        elif store.unthemed_practices():
-            index_and_theme(store)
-        listing = theme_listing(store, top)
-    finally:
-        store.close()
+    listing = updated_theme_listing(db, rebuild=rebuild, n_themes=n_themes, top=top)
     if as_json:
         _emit(listing, as_json=True, as_csv=False)
         return
@@ -622,19 +664,16 @@ def _load_report(db: Path, report_id: str):
 def _open_store(db: Path, write: bool = False):
     """The store at ``db`` for a command; a missing, empty or foreign file is an error, never a new store.
     Commands that only read open it read-only."""
-    from .store import Store, StoreError
+    from .store import Store
 
-    try:
-        if write:
-            Store(db, readonly=True).close()  # is there a store at all? (creating one is `run`'s job)
-        return Store(db, readonly=not write)
-    except StoreError as exc:
-        raise _fail(str(exc))
+    if write:
+        Store(db, readonly=True).close()  # is there a store at all? (creating one is `run`'s job)
+    return Store(db, readonly=not write)
 
 
 def main() -> None:
     try:
         app()
-    except KeyboardInterrupt:
-        _stderr().print("interrupted")
+    except KeyboardInterrupt:  # outside a command (the commands' own: _Commands)
+        _interrupted()
         sys.exit(130)

@@ -272,3 +272,360 @@ def test_numbers_too_large_for_sqlite_are_no_traceback(tmp_path, args, exit_code
     assert result.exit_code == exit_code, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output and "OverflowError" not in result.output
+
+
+# == the store, the command line and exports (defects A-H) =============================================
+# Root ignores file permissions: the tests of real permissions run the command in a child without root's
+# privileges (setpriv drops every capability; uid 0 then gets the owner's rights, like anyone else); each
+# also has a variant in this process that makes SQLite or the OS fail the way they fail there.
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250", "NO_COLOR": "1"})
+
+
+def _only_line(output: str, *words) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert all(str(w) in lines[0] for w in words), output
+    return lines[0]
+
+
+def assert_one_line(result, exit_code: int, *words) -> str:
+    """The command gave ``exit_code`` and one line naming each of ``words``, no traceback."""
+    assert result.exit_code == exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return _only_line(result.output, *words)
+
+
+UNPRIVILEGED = ["setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"]
+
+
+def _command(*args, stdout=None):
+    """``python -m pipeline ARGS`` in a child process, as root without root's privileges."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None or subprocess.run([*UNPRIVILEGED, "true"]).returncode != 0:
+            pytest.skip("root ignores file permissions, and setpriv cannot drop its privileges here")
+        prefix = UNPRIVILEGED
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTLENS_EMBEDDER": "tfidf", "COLUMNS": "250", "NO_COLOR": "1"}
+    return subprocess.run([*prefix, sys.executable, "-m", "pipeline", *map(str, args)], env=env, text=True,
+                          timeout=120, stdout=stdout if stdout is not None else subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+
+
+def _small_store(path):
+    from .test_cli import _small_store as two_reports
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return two_reports(path)
+
+
+def _themed_store(path):
+    """Two small reports, their practices themed."""
+    from pipeline.corpus import refresh_themes
+
+    db = _small_store(path)
+    with Store(db) as store:
+        refresh_themes(store)
+    return db
+
+
+def _themes_of(db):
+    import sqlite3
+
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return (conn.execute("SELECT id, ord, label, data FROM themes ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM practice_themes ORDER BY 1, 2").fetchall())
+    finally:
+        conn.close()
+
+
+class _Unwritable:
+    """``path`` (a file or a folder) without write permission for the duration."""
+
+    def __init__(self, path):
+        self.path, self.mode = path, path.stat().st_mode & 0o777
+
+    def __enter__(self):
+        self.path.chmod(self.mode & 0o555)
+        return self.path
+
+    def __exit__(self, *exc):
+        self.path.chmod(self.mode)
+
+
+# -- defect A: `themes --rebuild` on a store it cannot write is one line, the themes as they were ---------
+def test_themes_rebuild_on_a_store_whose_writes_fail_is_one_line(tmp_path, monkeypatch):
+    import sqlite3
+
+    db = _themed_store(tmp_path / "s.db")
+    before = _themes_of(db)
+
+    def read_only_connection(self):  # the store opens, and SQLite refuses each write (a read-only file)
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    monkeypatch.setattr(Store, "_connect", read_only_connection)
+    assert_one_line(_cli("themes", "--rebuild", "--db", db), 1, f"cannot write to the store {db}", "read-only")
+    assert _themes_of(db) == before
+
+
+@pytest.mark.parametrize("unwritable", ["the file", "its folder"])
+def test_themes_rebuild_on_a_read_only_store_is_one_line(tmp_path, unwritable):
+    db = _themed_store(tmp_path / "store" / "s.db")
+    before = _themes_of(db)
+    with _Unwritable(db if unwritable == "the file" else db.parent):
+        child = _command("themes", "--rebuild", "--db", db)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, f"cannot write to the store {db}", "read-only")
+    assert _themes_of(db) == before
+
+
+# -- defect B: a full disk is one line; nothing stored is lost; no export half-written, none clobbered -----
+class _DiskFull:
+    """SQLite on a full disk: the store opens and reads, and each write fails as SQLite fails it."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+    @classmethod
+    def install(cls, monkeypatch):
+        import sqlite3
+
+        class Connection(sqlite3.Connection):
+            def execute(self, sql, *args):
+                cls.check(sql)
+                return super().execute(sql, *args)
+
+            def executemany(self, sql, *args):
+                cls.check(sql)
+                return super().executemany(sql, *args)
+
+        real_connect = sqlite3.connect
+        monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=Connection))
+
+    @classmethod
+    def check(cls, sql):
+        import sqlite3
+
+        if sql.lstrip().split(None, 1)[0].upper() in cls.WRITES:
+            raise sqlite3.OperationalError("database or disk is full")
+
+
+@pytest.mark.parametrize("args", [["themes", "--rebuild"], ["themes"], ["ingest", "{src}"]])
+def test_a_full_disk_under_the_store_is_one_line_and_nothing_stored_is_lost(tmp_path, monkeypatch, args):
+    db = _themed_store(tmp_path / "s.db") if args == ["themes", "--rebuild"] else _small_store(tmp_path / "s.db")
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    before = _themes_of(db)
+    with Store(db) as store:
+        reports = [store.load(r.id) for r in store.reports()]
+    _DiskFull.install(monkeypatch)
+    result = _cli(*[a.format(src=src) for a in args], "--db", db)
+    assert_one_line(result, 1, f"cannot write to the store {db}: the disk is full")
+    monkeypatch.undo()
+    assert _themes_of(db) == before
+    with Store(db, readonly=True) as store:
+        assert [store.load(r.id) for r in store.reports()] == reports
+
+
+# -- defect D: the SQLite file of another application is refused, and left as it was ---------------------
+def _foreign_db(path, table="contacts", user_version=0):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute(f"INSERT INTO {table} (name) VALUES ('Ada')")
+    conn.execute(f"PRAGMA user_version = {user_version}")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _state(path):
+    import sqlite3
+
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master"))
+    finally:
+        conn.close()
+    return path.read_bytes(), os.stat(path).st_mtime_ns, tables, sorted(os.listdir(path.parent))
+
+
+@pytest.mark.parametrize("table, user_version", [("contacts", 0), ("reports", 3)])
+def test_the_sqlite_file_of_another_application_is_not_made_a_store(tmp_path, table, user_version):
+    from pipeline.store import StoreError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    db = _foreign_db(tmp_path / "app.db", table, user_version)
+    before = _state(db)
+    with pytest.raises(StoreError, match=f"is not a reportlens store \\(it holds other tables: {table}\\)"):
+        run([src], db, analyze=False)
+    assert _state(db) == before
+
+
+@pytest.mark.parametrize("args", [["list"], ["ingest", "{src}"], ["themes"], ["remove", "abc"], ["show", "abc"],
+                                  ["export", "--format", "jsonl"], ["search", "sites"]])
+def test_commands_on_the_sqlite_file_of_another_application_are_one_line(tmp_path, args):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    db = _foreign_db(tmp_path / "app.db")
+    before = _state(db)
+    result = _cli(*[a.format(src=src) for a in args], "--db", db)
+    assert_one_line(result, 1, f"{db} is not a reportlens store (it holds other tables: contacts)")
+    assert _state(db) == before
+
+
+@pytest.mark.parametrize("content", [None, b""])
+def test_a_fresh_path_or_an_empty_file_still_becomes_a_store(tmp_path, content):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    db = tmp_path / "s.db"
+    if content is not None:
+        db.write_bytes(content)
+    assert run([src], db, analyze=False).count("new") == 1
+    with Store(db, readonly=True) as store:
+        assert [r.title for r in store.reports()] == ["Survey of county A"]
+
+
+# -- defect E: a store in a folder this user cannot write can still be read ---------------------------------
+READ_COMMANDS = [["list", "--json"], ["show", "abc123", "--json"], ["export", "--format", "jsonl"],
+                 ["sources", "abc123", "--json"], ["search", "sites", "--mode", "keyword", "--json"], ["themes"]]
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS)
+def test_a_store_in_a_read_only_folder_can_be_read(tmp_path, args):
+    db = _themed_store(tmp_path / "archive" / "s.db")
+    with Store(db) as store:
+        store.record_source(tmp_path / "archive" / "s.db", "abc123")  # a file for `sources` to list
+    before = sorted(os.listdir(db.parent))
+    with _Unwritable(db.parent):
+        child = _command(*args, "--db", db)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() and not child.stderr.strip()
+    assert sorted(os.listdir(db.parent)) == before
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS)
+def test_reading_a_store_needs_no_new_files_next_to_it(tmp_path, monkeypatch, args):
+    """The same in this process: SQLite fails to read a WAL store whose folder it cannot write unless the
+    store is opened immutable."""
+    import sqlite3
+
+    db = _themed_store(tmp_path / "archive" / "s.db")
+    with Store(db) as store:
+        store.record_source(tmp_path / "archive" / "s.db", "abc123")
+    before = sorted(os.listdir(db.parent))
+
+    class CannotMakeWalFiles(sqlite3.Connection):
+        def execute(self, *a):
+            error = sqlite3.OperationalError("attempt to write a readonly database")
+            error.sqlite_errorname = "SQLITE_READONLY_DIRECTORY"
+            raise error
+
+    real_connect = sqlite3.connect
+
+    def connect(database, *a, **k):
+        fails = str(db.parent) in str(database) and "immutable=1" not in str(database)
+        return real_connect(database, *a, **k, **({"factory": CannotMakeWalFiles} if fails else {}))
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    result = _cli(*args, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(db.parent)) == before
+
+
+# -- defect H: Ctrl-C is one line and exit 130; what was finished before stays stored -------------------------
+def test_ctrl_c_in_a_run_says_what_the_store_holds(tmp_path, monkeypatch):
+    import pipeline.batch
+
+    from .test_export import sample
+
+    db = tmp_path / "s.db"
+    src = tmp_path / "in"
+    src.mkdir()
+
+    def interrupted_run(paths, db_path, **options):
+        with Store(db_path) as store:
+            store.save(sample("abc123"), "v1")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.batch, "run", interrupted_run)
+    assert_one_line(_cli("run", src, "--db", db), 130,
+                    f"interrupted; nothing half-written was kept (the store {db} holds 1 report finished before)")
+
+
+@pytest.mark.parametrize("args, method", [(["list"], "reports"), (["export", "--format", "jsonl"], "iter_analyses"),
+                                          (["themes"], "unthemed_practices")])
+def test_ctrl_c_in_any_command_is_one_line(tmp_path, monkeypatch, args, method):
+    db = _small_store(tmp_path / "s.db")
+
+    def interrupted(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, method, interrupted)
+    assert _only_line(assert_one_line(_cli(*args, "--db", db), 130), "reportlens: interrupted")
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_real_run_is_one_line_and_the_store_stays_whole(tmp_path, shared_corpus):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    db = tmp_path / "s.db"
+    files = sorted((shared_corpus / "gao").glob("*.md"))[:8]
+    assert len(files) >= 4
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTLENS_EMBEDDER": "tfidf", "COLUMNS": "250"}
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *map(str, files), "--db", str(db)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:  # until the first report is stored
+            try:
+                conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+                if conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]:
+                    break
+            except sqlite3.Error:
+                pass
+            finally:
+                if "conn" in locals():
+                    conn.close()
+            time.sleep(0.2)
+        assert child.poll() is None, "the run finished before it could be interrupted"
+        os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 130, err
+    assert "Traceback" not in err, err
+    line = _only_line(err, "reportlens: interrupted; nothing half-written was kept", f"the store {db} holds")
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        n = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    finally:
+        conn.close()
+    assert f"holds {n} report" in line and 1 <= n < len(files)
+    assert _cli("list", "--json", "--db", db).output.count("\n") == n
