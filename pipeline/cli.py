@@ -356,36 +356,23 @@ def export(
     bom: bool = BomOption,
 ) -> None:
     """Export every stored report: the full JSON contract, JSON Lines, CSV tables or an Excel workbook."""
-    from .export import (check_out_path, to_json_line, write_atomic, write_csv_tables,
-                         write_json_files, write_jsonl, xlsx_bytes)
+    from .export import FORMATS, check_out_path, export_analyses
 
-    if fmt not in ("json", "jsonl", "csv", "xlsx"):
+    if fmt not in FORMATS:
         raise typer.BadParameter("use json, jsonl, csv or xlsx", param_hint="--format")
     if fmt in ("json", "csv") and out is None:
         raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
     if fmt == "xlsx" and out is None:
         raise typer.BadParameter("--format xlsx writes a workbook: give --out FILE.xlsx", param_hint="--out")
     if out is not None:
-        check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
+        check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")  # before reading the store
     store = _open_store(db)
     try:
-        analyses = store.iter_analyses()
-        if fmt == "json":
-            written = write_json_files(analyses, out)
-            _stderr().print(f"wrote {len(written)} reports to {out}", markup=False, soft_wrap=True)
-        elif fmt == "csv":
-            written = write_csv_tables(analyses, out, bom=bom)
-            _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
-        elif fmt == "xlsx":
-            write_atomic(out, xlsx_bytes(analyses))
-            _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
-        elif out is None:
-            write_jsonl(analyses, sys.stdout)
-        else:
-            write_atomic(out, "".join(to_json_line(a) for a in analyses))
-            _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
+        message = export_analyses(store.iter_analyses(), fmt, out, bom=bom, stdout=sys.stdout)
     finally:
         store.close()
+    if out is not None:
+        _stderr().print(message, markup=False, soft_wrap=True)
 
 
 @app.command()

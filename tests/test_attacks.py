@@ -440,6 +440,108 @@ def test_a_full_disk_under_the_store_is_one_line_and_nothing_stored_is_lost(tmp_
         assert [store.load(r.id) for r in store.reports()] == reports
 
 
+@pytest.mark.parametrize("fmt, out, written", [
+    ("jsonl", "all.jsonl", ["all.jsonl"]),
+    ("xlsx", "all.xlsx", ["all.xlsx"]),
+    ("json", ".", ["abc123.json", "abd456.json"]),
+    ("csv", ".", ["figures.csv", "findings.csv", "practices.csv", "recommendations.csv"]),
+])
+def test_an_export_on_a_full_disk_is_one_line_and_keeps_the_last_good_export(tmp_path, monkeypatch, fmt, out,
+                                                                              written):
+    import errno
+
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in written:
+        (folder / name).write_text("the last good export")
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)  # after the data went into the file
+    assert_one_line(_cli("export", "--format", fmt, "--out", folder / out, "--db", db), 1,
+                    "cannot write (No space left on device)")
+    assert sorted(os.listdir(folder)) == written  # no temporary file left
+    assert all((folder / name).read_text() == "the last good export" for name in written)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["export", "--format", "jsonl"], ["list", "--json"], ["search", "sites", "--json",
+                                                                                         "--mode", "keyword"]])
+def test_standard_output_on_a_full_disk_is_one_line(tmp_path, args):
+    db = _small_store(tmp_path / "s.db")
+    with open("/dev/full", "w") as full:
+        child = _command(*args, "--db", db, stdout=full)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, "standard output: cannot write (No space left on device)")
+
+
+# -- defect C: an --out that cannot take the export is one line; a device is not replaced by a file ---------
+def _full_device(path):
+    """A device node like /dev/full at ``path`` (a write to it fails with ENOSPC), or skip."""
+    import errno
+    import stat
+
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        with open(path, "w") as device:
+            device.write("x")
+            device.flush()
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            pytest.skip(f"cannot make a device node here ({exc.strerror})")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+@pytest.mark.parametrize("device", ["a device node like /dev/full", "/dev/full"])
+def test_an_export_to_a_full_device_is_one_line_and_leaves_the_device(tmp_path, fmt, device):
+    import stat
+
+    db = _small_store(tmp_path / "s.db")
+    if device == "/dev/full":
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full")
+        out = device
+    else:
+        out = _full_device(tmp_path / "full")
+    assert_one_line(_cli("export", "--format", fmt, "--out", out, "--db", db), 1, out, "No space left on device")
+    assert stat.S_ISCHR(os.stat(out).st_mode)
+    assert not [n for n in os.listdir(os.path.dirname(out)) if n.startswith(".full.")]
+
+
+@pytest.mark.parametrize("fmt, out, reason", [
+    ("jsonl", "/proc/reportlens-export.jsonl", "cannot write"),
+    ("json", "/proc/reportlens-export", "cannot write"),
+    ("json", "{tmp}/out/abc123.json/", "is a file"),  # a path under a file
+    ("json", "{tmp}/a-folder-where-a-file-goes", "is a folder"),
+    ("csv", "{tmp}/a-folder-where-a-file-goes", "is a folder"),
+])
+def test_an_export_to_an_out_of_the_wrong_kind_is_one_line(tmp_path, fmt, out, reason):
+    if out.startswith("/proc") and not os.path.isdir("/proc"):
+        pytest.skip("no /proc")
+    db = _small_store(tmp_path / "s.db")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "abc123.json").write_text("{}")
+    for name in ("abc123.json", "figures.csv"):  # where the export's first file goes, a folder
+        (tmp_path / "a-folder-where-a-file-goes" / name).mkdir(parents=True)
+    out = out.format(tmp=tmp_path)
+    assert_one_line(_cli("export", "--format", fmt, "--out", out, "--db", db), 1, reason)
+    assert not os.path.exists("/proc/reportlens-export.jsonl")
+
+
+@pytest.mark.parametrize("fmt, out", [("json", "out"), ("jsonl", "out/all.jsonl")])
+def test_an_export_to_a_folder_it_cannot_write_is_one_line(tmp_path, fmt, out):
+    db = _small_store(tmp_path / "s.db")
+    (tmp_path / "out").mkdir()
+    with _Unwritable(tmp_path / "out"):
+        child = _command("export", "--format", fmt, "--out", tmp_path / out, "--db", db)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, "cannot write (Permission denied)")
+    assert os.listdir(tmp_path / "out") == []
+
+
 # -- defect D: the SQLite file of another application is refused, and left as it was ---------------------
 def _foreign_db(path, table="contacts", user_version=0):
     import sqlite3
@@ -549,6 +651,82 @@ def test_reading_a_store_needs_no_new_files_next_to_it(tmp_path, monkeypatch, ar
     result = _cli(*args, "--db", db)
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(db.parent)) == before
+
+
+# -- defect F: a report id that is no id never becomes a file name ----------------------------------------
+@pytest.mark.parametrize("bad_id", ["../../../x", "/{tmp}/absolute", "a/b", ".hidden", "ABC123"])
+def test_an_export_never_writes_outside_out_for_a_hand_edited_report_id(tmp_path, bad_id):
+    import sqlite3
+
+    db = _small_store(tmp_path / "store" / "s.db")
+    bad_id = bad_id.format(tmp=tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE reports SET id = ? WHERE id = 'abd456'", (bad_id,))
+    conn.commit()
+    conn.close()
+    out = tmp_path / "a" / "b" / "out"
+    out.parent.mkdir(parents=True)
+    before = set(tmp_path.rglob("*"))
+    assert_one_line(_cli("export", "--format", "json", "--out", out, "--db", db), 1, "is not a report id")
+    assert {p for p in tmp_path.rglob("*") if not p.is_relative_to(out)} - {db.with_name("s.db-wal"),
+                                                                          db.with_name("s.db-shm")} == before
+    assert (os.listdir(out) if out.exists() else []) in ([], ["abc123.json"])
+
+
+# -- defect G: no hidden temporary file outlives an export, killed or interrupted --------------------------
+@pytest.mark.parametrize("fmt, out, written", [
+    ("jsonl", "all.jsonl", ["all.jsonl"]),
+    ("json", ".", ["abc123.json", "abd456.json"]),
+    ("csv", ".", ["figures.csv", "findings.csv", "practices.csv", "recommendations.csv"]),
+])
+def test_an_export_interrupted_mid_write_leaves_no_temporary_file(tmp_path, monkeypatch, fmt, out, written):
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in written:
+        (folder / name).write_text("the last good export")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    assert_one_line(_cli("export", "--format", fmt, "--out", folder / out, "--db", db), 130, "interrupted")
+    assert sorted(os.listdir(folder)) == written
+    assert all((folder / name).read_text() == "the last good export" for name in written)
+
+
+def test_an_export_removes_the_temporary_file_a_killed_export_left(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    code = ("import os, signal, sys\nfrom pathlib import Path\nimport pipeline.export\n"
+            "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # killed with half of it written\n"
+            "pipeline.export.write_atomic(Path(sys.argv[1]), 'half of an export')\n")
+    child = subprocess.run([sys.executable, "-c", code, str(folder / "all.jsonl")], timeout=60,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.returncode == -9
+    [left] = os.listdir(folder)
+    assert left.startswith(".all.jsonl.")
+    result = _cli("export", "--format", "jsonl", "--out", folder / "all.jsonl", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert os.listdir(folder) == ["all.jsonl"]
+
+
+def test_an_export_keeps_the_temporary_file_of_an_export_still_running(tmp_path):
+    from pipeline.export import TEMP_SUFFIX, _writer_tag
+
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    running = folder / f".figures.csv.k3j4h5.{_writer_tag()}{TEMP_SUFFIX}"  # this process: alive
+    running.write_text("half")
+    assert _cli("export", "--format", "csv", "--out", folder, "--db", db).exit_code == 0
+    assert running.exists()
 
 
 # -- defect H: Ctrl-C is one line and exit 130; what was finished before stays stored -------------------------
