@@ -775,7 +775,9 @@ def test_ctrl_c_in_a_real_run_is_one_line_and_the_store_stays_whole(tmp_path, sh
     files = sorted((shared_corpus / "gao").glob("*.md"))[:8]
     assert len(files) >= 4
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTLENS_EMBEDDER": "tfidf", "COLUMNS": "250"}
-    child = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *map(str, files), "--db", str(db)], env=env,
+    # one worker: the first report is stored in seconds (two load the models twice on a shared machine)
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *map(str, files), "--db", str(db),
+                              "--workers", "1"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
