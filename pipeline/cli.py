@@ -6,51 +6,20 @@ Heavy libraries (spaCy, torch) are imported inside the commands that need them, 
 """
 from __future__ import annotations
 
-import errno
-import io
 import json
 import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
-from typer.core import TyperGroup
 
 from . import __version__
-
-
-class _Commands(TyperGroup):
-    """The app's commands, run so that what any of them can meet at run time is one line on stderr and an
-    exit code, never a traceback: the store cannot be read or written (``StoreError``), an export cannot
-    be written (``ExportError``), standard output is on a full disk (1); Ctrl-C (130)."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            result = super().invoke(ctx)
-            sys.stdout.flush()  # a full disk under a redirected stdout shows here, not at exit
-            return result
-        except KeyboardInterrupt:
-            raise _interrupted() from None
-        except (click.exceptions.Exit, click.ClickException):
-            raise
-        except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise
-            _discard_stdout()
-            raise _fail(f"{exc.filename or 'standard output'}: cannot write ({exc.strerror})") from None
-        except Exception as exc:
-            from .export import ExportError
-            from .store import StoreError
-
-            if isinstance(exc, (StoreError, ExportError)):
-                raise _fail(str(exc)) from None
-            raise
+from .console import CommandGroup, fail, interrupted, printable, stderr_console
 
 
 app = typer.Typer(
-    cls=_Commands,
+    cls=CommandGroup,
     name="reportlens",
     help="Turn investigation, inspection and audit reports into structured, searchable, verifiable data.",
     no_args_is_help=True,
@@ -74,41 +43,6 @@ ReportIdArgument = typer.Argument(..., help="A report id, a unique prefix of one
                                   show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
                                show_default=False)
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def printable(text: str) -> str:
-    """``text`` with control and format characters (newlines, terminal escapes, bidi overrides) written as
-    escapes: a file name must not break its line, drive the terminal or turn the line around."""
-    import unicodedata
-
-    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf")
-                   else ch for ch in text)
-
-
-def _fail(message: str, code: int = 1) -> "typer.Exit":
-    from rich.markup import escape
-
-    _stderr().print(f"[red]error:[/red] {escape(printable(message))}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _interrupted(detail: str = "") -> "typer.Exit":
-    _stderr().print(printable(f"reportlens: interrupted{detail}"), markup=False, soft_wrap=True)
-    return typer.Exit(130)
-
-
-def _discard_stdout() -> None:
-    """Point standard output at /dev/null: what is still buffered for a full disk would fail again at exit."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):  # not a file (a test runner's buffer)
-        pass
 
 
 def _emit(rows: list[dict], as_json: bool, as_csv: bool, table=None, bom: bool = False) -> None:
@@ -153,11 +87,11 @@ def analyze(
     from .ingest import IngestError
 
     if file.is_dir():
-        raise _fail(f"{file}: is a folder; analyze takes one file (`reportlens run {file}` takes folders)", 2)
+        raise fail(f"{file}: is a folder; analyze takes one file (`reportlens run {file}` takes folders)", 2)
     try:
         analysis = analyze_file(file)
     except IngestError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     sys.stdout.write(analysis.model_dump_json(indent=indent or None) + "\n")
 
 
@@ -191,7 +125,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
     from .batch import STATUSES
     from .batch import run as run_batch
 
-    console = _stderr()
+    console = stderr_console()
     verb = "analyzing" if analyze else "ingesting"
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
@@ -223,7 +157,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
             )
     except KeyboardInterrupt:
         # each report is stored in one transaction: a report cut off is not in the store at all
-        raise _interrupted(f"; nothing half-written was kept ({_stored_reports(db)})") from None
+        raise interrupted(f"; nothing half-written was kept ({_stored_reports(db)})") from None
 
     # one line that never wraps inside the path (a table title wraps at the table's narrow width)
     console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}"), markup=False,
@@ -372,7 +306,7 @@ def export(
     finally:
         store.close()
     if out is not None:
-        _stderr().print(message, markup=False, soft_wrap=True)
+        stderr_console().print(message, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -384,7 +318,7 @@ def schema(
 
     if write:
         write_atomic(SCHEMA_PATH, schema_text())
-        _stderr().print(f"wrote {SCHEMA_PATH}", markup=False)
+        stderr_console().print(f"wrote {SCHEMA_PATH}", markup=False)
     else:
         sys.stdout.write(schema_text())
 
@@ -408,7 +342,7 @@ def themes(
         _emit(listing, as_json=True, as_csv=False)
         return
     if not listing:
-        _stderr().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
+        stderr_console().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
         return
     from rich.console import Console
 
@@ -454,7 +388,7 @@ def search(
         hits = [] if kind == "text" else searcher.search(query, kinds=kinds, mode=mode, limit=limit, filters=filters)
         text_hits = searcher.search_text(query, filters, limit) if kind in ("text", "all") or mode == "keyword" else []
     except QueryError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     finally:
         searcher.close()
         store.close()
@@ -482,7 +416,7 @@ def similar(
             item = f"{_report_id(store, db, source)}:{item_id}"
         hits = Searcher(store).similar(item, limit=limit, other_reports=not same_report)
     except QueryError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     finally:
         store.close()
     _print_hits(hits, "", as_json, as_csv, bom)
@@ -498,7 +432,7 @@ def _print_hits(hits, query: str, as_json: bool, as_csv: bool, bom: bool = False
     from .render import hits_table
 
     if not hits and not text_hits:
-        _stderr().print("no results")
+        stderr_console().print("no results")
         return
     console = Console()
     if hits:
@@ -530,7 +464,7 @@ def remove(
         store.delete_report(report_id)
     finally:
         store.close()
-    _stderr().print(f"removed {report_id[:12]} {title!r} ({files} source file{'s' if files != 1 else ''}); "
+    stderr_console().print(f"removed {report_id[:12]} {title!r} ({files} source file{'s' if files != 1 else ''}); "
                     "a later `run` over its folder adds it again", markup=False, soft_wrap=True)
 
 
@@ -576,13 +510,14 @@ def reanalyze(report_id: str = ReportIdArgument, db: Path = DbOption) -> None:
     store = _open_store(db, write=True)
     try:
         full_id = _report_id(store, db, report_id)
-        with _stderr().status(f"reanalyzing {full_id[:12]}"):
+        with stderr_console().status(f"reanalyzing {full_id[:12]}"):
             analysis = reanalyze_report(store, full_id)
     finally:
         store.close()
     counts = ", ".join(f"{len(getattr(analysis, k))} {k}" for k in
                        ("figures", "stages", "practices", "findings", "recommendations"))
-    _stderr().print(f"reanalyzed {full_id[:12]} {analysis.report.title!r}: {counts}", markup=False, soft_wrap=True)
+    stderr_console().print(f"reanalyzed {full_id[:12]} {analysis.report.title!r}: {counts}", markup=False,
+                           soft_wrap=True)
 
 
 def _report_id(store, db: Path, given: str) -> str:
@@ -591,12 +526,12 @@ def _report_id(store, db: Path, given: str) -> str:
     if path.is_file():
         found = store.report_of_source(path)
         if found is None:
-            raise _fail(f"{path}: no report in {db} was read from this file")
+            raise fail(f"{path}: no report in {db} was read from this file")
         return found
     try:
         return store.resolve_id(given)
     except KeyError as exc:
-        raise _fail(f"{db}: {exc.args[0]}")
+        raise fail(f"{db}: {exc.args[0]}")
 
 
 @app.command()
@@ -629,13 +564,13 @@ def serve(
     from .store import StoreError
 
     if not db.exists():
-        raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
+        raise fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
     from .web import ServeError, serve as serve_web  # the web stack loads only for this command
 
     try:
         serve_web(db, host=host, port=port)
     except (StoreError, ServeError) as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
 
 
 def _load_report(db: Path, report_id: str):
@@ -643,7 +578,7 @@ def _load_report(db: Path, report_id: str):
     try:
         return store.load(_report_id(store, db, report_id))
     except KeyError as exc:
-        raise _fail(f"{db}: {exc.args[0]}")
+        raise fail(f"{db}: {exc.args[0]}")
     finally:
         store.close()
 
@@ -661,6 +596,6 @@ def _open_store(db: Path, write: bool = False):
 def main() -> None:
     try:
         app()
-    except KeyboardInterrupt:  # outside a command (the commands' own: _Commands)
-        _interrupted()
+    except KeyboardInterrupt:  # outside a command (the commands' own: CommandGroup)
+        interrupted()
         sys.exit(130)
