@@ -653,6 +653,29 @@ def test_reading_a_store_needs_no_new_files_next_to_it(tmp_path, monkeypatch, ar
     assert sorted(os.listdir(db.parent)) == before
 
 
+def test_a_store_in_a_read_only_folder_with_unfinished_writes_is_one_line_not_stale_data(tmp_path):
+    """Opened immutable, the store would not show what its -wal file holds: refused, with the reason."""
+    import shutil
+
+    from .test_export import sample
+
+    (tmp_path / "live").mkdir()
+    writer = Store(tmp_path / "live" / "s.db")
+    try:
+        writer.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.save(sample("abc123"), "v1")  # in s.db-wal only
+        (tmp_path / "copy").mkdir()
+        for name in ("s.db", "s.db-wal"):  # a copy without the -shm file, which SQLite must make to read it
+            shutil.copy(tmp_path / "live" / name, tmp_path / "copy" / name)
+    finally:
+        writer.close()
+    db = tmp_path / "copy" / "s.db"
+    with _Unwritable(db.parent):
+        child = _command("list", "--db", db)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, f"{db}: cannot read the store: s.db-wal holds writes not yet in it")
+
+
 # -- defect F: a report id that is no id never becomes a file name ----------------------------------------
 @pytest.mark.parametrize("bad_id", ["../../../x", "/{tmp}/absolute", "a/b", ".hidden", "ABC123"])
 def test_an_export_never_writes_outside_out_for_a_hand_edited_report_id(tmp_path, bad_id):

@@ -164,9 +164,12 @@ def connect_readonly(path: Path, **options) -> tuple[sqlite3.Connection, str]:
         conn.close()
         wal = path.with_name(path.name + "-wal")
         name = getattr(exc, "sqlite_errorname", "") or ""
-        if not (name.startswith("SQLITE_READONLY") or name == "SQLITE_CANTOPEN" or "readonly" in str(exc)) \
-                or (wal.exists() and wal.stat().st_size > 0):
+        if not (name.startswith("SQLITE_READONLY") or name == "SQLITE_CANTOPEN" or "readonly" in str(exc)):
             raise
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(f"{path}: cannot read the store: {wal.name} holds writes not yet in it, and SQLite "
+                             "cannot open them here (is its folder read-only?); open it once where the folder "
+                             "is writable") from None
         uri += "&immutable=1"
         conn = sqlite3.connect(uri, uri=True, **options)
     except BaseException:
