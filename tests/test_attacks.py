@@ -365,11 +365,12 @@ class _Unwritable:
 
 
 # -- defect A: `themes --rebuild` on a store it cannot write is one line, the themes as they were ---------
-def test_themes_rebuild_on_a_store_whose_writes_fail_is_one_line(tmp_path, monkeypatch):
+@pytest.mark.parametrize("args", [["themes", "--rebuild"], ["remove", "abc123"]])
+def test_a_write_to_a_store_whose_writes_fail_is_one_line(tmp_path, monkeypatch, args):
     import sqlite3
 
     db = _themed_store(tmp_path / "s.db")
-    before = _themes_of(db)
+    before = _themes_of(db), _state(db)[2]
 
     def read_only_connection(self):  # the store opens, and SQLite refuses each write (a read-only file)
         conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
@@ -377,8 +378,10 @@ def test_themes_rebuild_on_a_store_whose_writes_fail_is_one_line(tmp_path, monke
         return conn
 
     monkeypatch.setattr(Store, "_connect", read_only_connection)
-    assert_one_line(_cli("themes", "--rebuild", "--db", db), 1, f"cannot write to the store {db}", "read-only")
-    assert _themes_of(db) == before
+    assert_one_line(_cli(*args, "--db", db), 1, f"cannot write to the store {db}", "read-only")
+    assert (_themes_of(db), _state(db)[2]) == before
+    with Store(db, readonly=True) as store:
+        assert [r.id for r in store.reports()] == ["abc123", "abd456"]
 
 
 @pytest.mark.parametrize("unwritable", ["the file", "its folder"])
