@@ -80,7 +80,7 @@ class Store(_Schema, _Writes, _Reads, _Index, _WebReads):
                 raise no_store
             return False
         try:
-            conn, self._read_uri = connect_readonly(self.path)
+            conn = connect_readonly(self.path)
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc.strerror or exc})") from None
         except sqlite3.DatabaseError as exc:
@@ -143,12 +143,12 @@ class Store(_Schema, _Writes, _Reads, _Index, _WebReads):
         hybrid search ranks by words in a thread while the query is embedded."""
         other = Store.__new__(Store)
         other.path, other.readonly = self.path, True
-        other.conn, other._read_uri = connect_readonly(self.path, check_same_thread=False)
+        other.conn = connect_readonly(self.path, check_same_thread=False)
         return other
 
 
-def connect_readonly(path: Path, **options) -> tuple[sqlite3.Connection, str]:
-    """A read-only connection to the database at ``path``, and the URI it was opened with.
+def connect_readonly(path: Path, **options) -> sqlite3.Connection:
+    """A read-only connection to the database at ``path``.
 
     Reading a database in WAL mode needs its ``-wal`` and ``-shm`` files, which SQLite creates next to it:
     in a folder this user cannot write, that fails (SQLITE_READONLY_DIRECTORY). Nobody can be writing to
@@ -157,24 +157,28 @@ def connect_readonly(path: Path, **options) -> tuple[sqlite3.Connection, str]:
     """
     uri = f"{path.resolve().as_uri()}?mode=ro"
     options = {"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None, **options}
-    conn = sqlite3.connect(uri, uri=True, **options)
     try:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        conn = _first_read(sqlite3.connect(uri, uri=True, **options))
     except sqlite3.OperationalError as exc:
-        conn.close()
-        wal = path.with_name(path.name + "-wal")
         name = getattr(exc, "sqlite_errorname", "") or ""
         if not (name.startswith("SQLITE_READONLY") or name == "SQLITE_CANTOPEN" or "readonly" in str(exc)):
             raise
+        wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise StoreError(f"{path}: cannot read the store: {wal.name} holds writes not yet in it, and SQLite "
                              "cannot open them here (is its folder read-only?); open it once where the folder "
                              "is writable") from None
-        uri += "&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, **options)
+        conn = _first_read(sqlite3.connect(f"{uri}&immutable=1", uri=True, **options))
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _first_read(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """``conn`` after a first read (where SQLite opens the -wal and -shm files), closed if that fails."""
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except BaseException:
         conn.close()
         raise
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn, uri
+    return conn
