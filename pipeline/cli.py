@@ -15,8 +15,11 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .console import CommandGroup, fail, interrupted, printable, stderr_console
+
 
 app = typer.Typer(
+    cls=CommandGroup,
     name="reportlens",
     help="Turn investigation, inspection and audit reports into structured, searchable, verifiable data.",
     no_args_is_help=True,
@@ -40,28 +43,6 @@ ReportIdArgument = typer.Argument(..., help="A report id, a unique prefix of one
                                   show_default=False)
 PathsArgument = typer.Argument(..., help="Files or folders (searched recursively) of .txt .md .html .pdf .docx.",
                                show_default=False)
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def printable(text: str) -> str:
-    """``text`` with control and format characters (newlines, terminal escapes, bidi overrides) written as
-    escapes: a file name must not break its line, drive the terminal or turn the line around."""
-    import unicodedata
-
-    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ("Cc", "Cf")
-                   else ch for ch in text)
-
-
-def _fail(message: str, code: int = 1) -> "typer.Exit":
-    from rich.markup import escape
-
-    _stderr().print(f"[red]error:[/red] {escape(printable(message))}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
 
 
 def _emit(rows: list[dict], as_json: bool, as_csv: bool, table=None, bom: bool = False) -> None:
@@ -106,11 +87,11 @@ def analyze(
     from .ingest import IngestError
 
     if file.is_dir():
-        raise _fail(f"{file}: is a folder; analyze takes one file (`reportlens run {file}` takes folders)", 2)
+        raise fail(f"{file}: is a folder; analyze takes one file (`reportlens run {file}` takes folders)", 2)
     try:
         analysis = analyze_file(file)
     except IngestError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     sys.stdout.write(analysis.model_dump_json(indent=indent or None) + "\n")
 
 
@@ -143,9 +124,8 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     from .batch import STATUSES
     from .batch import run as run_batch
-    from .store import StoreError
 
-    console = _stderr()
+    console = stderr_console()
     verb = "analyzing" if analyze else "ingesting"
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[current]}"),
@@ -175,8 +155,9 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
                 on_file=on_file, on_step=on_step,
             )
-    except StoreError as exc:
-        raise _fail(str(exc))
+    except KeyboardInterrupt:
+        # each report is stored in one transaction: a report cut off is not in the store at all
+        raise interrupted(f"; nothing half-written was kept ({_stored_reports(db)})") from None
 
     # one line that never wraps inside the path (a table title wraps at the table's narrow width)
     console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}"), markup=False,
@@ -191,6 +172,17 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
         raise typer.Exit(1)
 
 
+def _stored_reports(db: Path) -> str:
+    from .store import Store, StoreError
+
+    try:
+        with Store(db, readonly=True) as store:
+            n = store.count_reports()
+    except StoreError:
+        return f"no store at {db}"
+    return f"the store {db} holds {n} report{'s' if n != 1 else ''} finished before"
+
+
 @app.command("list")
 def list_reports(
     db: Path = DbOption,
@@ -203,15 +195,11 @@ def list_reports(
     bom: bool = BomOption,
 ) -> None:
     """List the reports in the store: number, year, title, language, type and counts of extracted items."""
-    from .store import StoreError
-
     if sort not in ("title", "year", "number", "id"):
         raise typer.BadParameter("use title, year, number or id", param_hint="--sort")
     store = _open_store(db)
     try:
         rows = list(store.reports())
-    except StoreError as exc:
-        raise _fail(str(exc))
     finally:
         store.close()
     rows = [r for r in rows if (since is None or (r.year or 0) >= since) and (until is None or (r.year or 9999) <= until)
@@ -302,39 +290,23 @@ def export(
     bom: bool = BomOption,
 ) -> None:
     """Export every stored report: the full JSON contract, JSON Lines, CSV tables or an Excel workbook."""
-    from .export import (ExportError, check_out_path, to_json_line, write_atomic, write_csv_tables,
-                         write_json_files, write_jsonl, xlsx_bytes)
+    from .export import FORMATS, check_out_path, export_analyses
 
-    if fmt not in ("json", "jsonl", "csv", "xlsx"):
+    if fmt not in FORMATS:
         raise typer.BadParameter("use json, jsonl, csv or xlsx", param_hint="--format")
     if fmt in ("json", "csv") and out is None:
         raise typer.BadParameter(f"--format {fmt} writes files: give --out DIR", param_hint="--out")
     if fmt == "xlsx" and out is None:
         raise typer.BadParameter("--format xlsx writes a workbook: give --out FILE.xlsx", param_hint="--out")
+    if out is not None:
+        check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")  # before reading the store
+    store = _open_store(db)
     try:
-        if out is not None:
-            check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
-        store = _open_store(db)
-        try:
-            analyses = store.iter_analyses()
-            if fmt == "json":
-                written = write_json_files(analyses, out)
-                _stderr().print(f"wrote {len(written)} reports to {out}", markup=False, soft_wrap=True)
-            elif fmt == "csv":
-                written = write_csv_tables(analyses, out, bom=bom)
-                _stderr().print(f"wrote {', '.join(str(p) for p in written)}", markup=False, soft_wrap=True)
-            elif fmt == "xlsx":
-                write_atomic(out, xlsx_bytes(analyses))
-                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
-            elif out is None:
-                write_jsonl(analyses, sys.stdout)
-            else:
-                write_atomic(out, "".join(to_json_line(a) for a in analyses))
-                _stderr().print(f"wrote {out}", markup=False, soft_wrap=True)
-        finally:
-            store.close()
-    except ExportError as exc:
-        raise _fail(str(exc))
+        message = export_analyses(store.iter_analyses(), fmt, out, bom=bom, stdout=sys.stdout)
+    finally:
+        store.close()
+    if out is not None:
+        stderr_console().print(message, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -346,7 +318,7 @@ def schema(
 
     if write:
         write_atomic(SCHEMA_PATH, schema_text())
-        _stderr().print(f"wrote {SCHEMA_PATH}", markup=False)
+        stderr_console().print(f"wrote {SCHEMA_PATH}", markup=False)
     else:
         sys.stdout.write(schema_text())
 
@@ -363,23 +335,14 @@ def themes(
     as_json: bool = JsonOption,
 ) -> None:
     """List the themes of practices across all stored reports (updating them first when needed)."""
-    from .corpus import index_and_theme, refresh_themes, theme_listing
-    from .extract import CODEBOOK_PATH
+    from .corpus import updated_theme_listing
 
-    store = _open_store(db, write=True)
-    try:
-        if rebuild or n_themes is not None:
-            refresh_themes(store, rebuild=True, n_themes=n_themes, codebook_path=CODEBOOK_PATH)
-        elif store.unthemed_practices():
-            index_and_theme(store)
-        listing = theme_listing(store, top)
-    finally:
-        store.close()
+    listing = updated_theme_listing(db, rebuild=rebuild, n_themes=n_themes, top=top)
     if as_json:
         _emit(listing, as_json=True, as_csv=False)
         return
     if not listing:
-        _stderr().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
+        stderr_console().print("no themes: the store has no practices yet (run `reportlens run PATH` first)")
         return
     from rich.console import Console
 
@@ -425,7 +388,7 @@ def search(
         hits = [] if kind == "text" else searcher.search(query, kinds=kinds, mode=mode, limit=limit, filters=filters)
         text_hits = searcher.search_text(query, filters, limit) if kind in ("text", "all") or mode == "keyword" else []
     except QueryError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     finally:
         searcher.close()
         store.close()
@@ -453,7 +416,7 @@ def similar(
             item = f"{_report_id(store, db, source)}:{item_id}"
         hits = Searcher(store).similar(item, limit=limit, other_reports=not same_report)
     except QueryError as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
     finally:
         store.close()
     _print_hits(hits, "", as_json, as_csv, bom)
@@ -469,7 +432,7 @@ def _print_hits(hits, query: str, as_json: bool, as_csv: bool, bom: bool = False
     from .render import hits_table
 
     if not hits and not text_hits:
-        _stderr().print("no results")
+        stderr_console().print("no results")
         return
     console = Console()
     if hits:
@@ -501,7 +464,7 @@ def remove(
         store.delete_report(report_id)
     finally:
         store.close()
-    _stderr().print(f"removed {report_id[:12]} {title!r} ({files} source file{'s' if files != 1 else ''}); "
+    stderr_console().print(f"removed {report_id[:12]} {title!r} ({files} source file{'s' if files != 1 else ''}); "
                     "a later `run` over its folder adds it again", markup=False, soft_wrap=True)
 
 
@@ -547,13 +510,14 @@ def reanalyze(report_id: str = ReportIdArgument, db: Path = DbOption) -> None:
     store = _open_store(db, write=True)
     try:
         full_id = _report_id(store, db, report_id)
-        with _stderr().status(f"reanalyzing {full_id[:12]}"):
+        with stderr_console().status(f"reanalyzing {full_id[:12]}"):
             analysis = reanalyze_report(store, full_id)
     finally:
         store.close()
     counts = ", ".join(f"{len(getattr(analysis, k))} {k}" for k in
                        ("figures", "stages", "practices", "findings", "recommendations"))
-    _stderr().print(f"reanalyzed {full_id[:12]} {analysis.report.title!r}: {counts}", markup=False, soft_wrap=True)
+    stderr_console().print(f"reanalyzed {full_id[:12]} {analysis.report.title!r}: {counts}", markup=False,
+                           soft_wrap=True)
 
 
 def _report_id(store, db: Path, given: str) -> str:
@@ -562,12 +526,12 @@ def _report_id(store, db: Path, given: str) -> str:
     if path.is_file():
         found = store.report_of_source(path)
         if found is None:
-            raise _fail(f"{path}: no report in {db} was read from this file")
+            raise fail(f"{path}: no report in {db} was read from this file")
         return found
     try:
         return store.resolve_id(given)
     except KeyError as exc:
-        raise _fail(f"{db}: {exc.args[0]}")
+        raise fail(f"{db}: {exc.args[0]}")
 
 
 @app.command()
@@ -600,13 +564,13 @@ def serve(
     from .store import StoreError
 
     if not db.exists():
-        raise _fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
+        raise fail(f"{db}: no store here; create one with `reportlens run PATH --db {db}`")
     from .web import ServeError, serve as serve_web  # the web stack loads only for this command
 
     try:
         serve_web(db, host=host, port=port)
     except (StoreError, ServeError) as exc:
-        raise _fail(str(exc))
+        raise fail(str(exc))
 
 
 def _load_report(db: Path, report_id: str):
@@ -614,7 +578,7 @@ def _load_report(db: Path, report_id: str):
     try:
         return store.load(_report_id(store, db, report_id))
     except KeyError as exc:
-        raise _fail(f"{db}: {exc.args[0]}")
+        raise fail(f"{db}: {exc.args[0]}")
     finally:
         store.close()
 
@@ -622,19 +586,16 @@ def _load_report(db: Path, report_id: str):
 def _open_store(db: Path, write: bool = False):
     """The store at ``db`` for a command; a missing, empty or foreign file is an error, never a new store.
     Commands that only read open it read-only."""
-    from .store import Store, StoreError
+    from .store import Store
 
-    try:
-        if write:
-            Store(db, readonly=True).close()  # is there a store at all? (creating one is `run`'s job)
-        return Store(db, readonly=not write)
-    except StoreError as exc:
-        raise _fail(str(exc))
+    if write:
+        Store(db, readonly=True).close()  # is there a store at all? (creating one is `run`'s job)
+    return Store(db, readonly=not write)
 
 
 def main() -> None:
     try:
         app()
-    except KeyboardInterrupt:
-        _stderr().print("interrupted")
+    except KeyboardInterrupt:  # outside a command (the commands' own: CommandGroup)
+        interrupted()
         sys.exit(130)

@@ -133,6 +133,27 @@ def _item_key(item) -> tuple[str, str]:
     return item.report_id, item.id.split(":", 1)[1]
 
 
+def updated_theme_listing(db_path: Path, *, rebuild: bool = False, n_themes: Optional[int] = None,
+                          top: int = 3) -> list[dict]:
+    """The theme listing (``theme_listing``) of the store at ``db_path``, after bringing its themes up to
+    date: re-clustered when asked (``rebuild``, ``n_themes``), new practices themed. The store is opened
+    for writing only when there is something to write: a read-only store whose themes are current lists
+    them; otherwise its writes fail with a ``StoreError``, the stored themes as they were."""
+    from .extract import CODEBOOK_PATH
+    from .store import Store
+
+    rebuild = rebuild or n_themes is not None
+    with Store(db_path, readonly=True) as store:
+        if not rebuild and not store.unthemed_practices():
+            return theme_listing(store, top)
+    with Store(db_path) as store:
+        if rebuild:
+            refresh_themes(store, rebuild=True, n_themes=n_themes, codebook_path=CODEBOOK_PATH)
+        elif store.unthemed_practices():
+            index_and_theme(store)
+        return theme_listing(store, top)
+
+
 def theme_listing(store, top: int) -> list[dict]:
     """Themes with their current size, reports, regions and most typical practices."""
     members = store.theme_members()

@@ -1,7 +1,10 @@
 """Exports of stored analyses: one JSON per report, JSON Lines, or CSV tables; and the JSON Schema.
 
 Every file is written atomically (a temporary file in the same folder, then a rename), so a reader never
-sees half a file, and the bytes depend only on the stored data: the same input gives identical files.
+sees half a file, and the bytes depend only on the stored data: the same input gives identical files. A
+failed or interrupted write leaves the old file as it was and no temporary file; one left by a killed
+export (its process gone) is removed by the next export to that folder. A device or a pipe given as the
+output (``/dev/stdout``) is written as it is: a rename would put a file in its place.
 """
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ import csv
 import io
 import json
 import os
+import re
+import socket
+import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterable, Iterator, Optional
 
 from .records import Analysis
 
@@ -83,39 +89,103 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
+# A temporary file is ``.NAME.RANDOM.HOST-PID.reportlens-tmp``: the host and process that write it, so that a
+# later export can tell one whose writer was killed (its process gone) from one being written right now.
+TEMP_SUFFIX = ".reportlens-tmp"
+
+
+def _writer_tag() -> str:
+    return f"{re.sub(r'[^A-Za-z0-9-]', '-', socket.gethostname())[:40]}-{os.getpid()}"
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` that an export on this host left when it was killed (its
+    process is gone); those of running exports stay. Returns the files removed."""
+    host = f"{_writer_tag().rsplit('-', 1)[0]}-"
+    removed = []
+    try:
+        names = [e.name for e in os.scandir(folder) if e.name.startswith(".") and e.name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        writer = name[:-len(TEMP_SUFFIX)].rsplit(".", 1)[-1]
+        pid = writer[len(host):]
+        if not writer.startswith(host) or not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        try:
+            os.unlink(folder / name)
+            removed.append(folder / name)
+        except OSError:
+            pass
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
+def _write_error(path: Path, exc: OSError) -> ExportError:
+    reason = "is a folder" if isinstance(exc, IsADirectoryError) else exc.strerror or str(exc)
+    return ExportError(f"{path}: cannot write ({reason})")
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` holds either the old or the new content, never half.
 
     The file gets the umask's mode, as a plain write would (``mkstemp`` alone makes it 0600, which
     colleagues on a shared drive cannot read). ``OSError`` becomes ``ExportError`` naming the path.
+    A device or a pipe at ``path`` is written in place.
     """
+    binary = isinstance(data, bytes)
+    text_options = {} if binary else {"encoding": "utf-8", "newline": ""}
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode) and not path.is_dir()
+    except OSError:
+        special = False
+    if special:
+        try:
+            with open(path, "wb" if binary else "w", **text_options) as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise _write_error(path, exc) from None
+        return
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{_writer_tag()}{TEMP_SUFFIX}",
+                                   dir=path.parent)
         os.fchmod(fd, _file_mode())
-        binary = isinstance(data, bytes)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) \
-                as handle:
+        with os.fdopen(fd, "wb" if binary else "w", **text_options) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
+        tmp = None
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
-            reason = "is a folder" if isinstance(exc, IsADirectoryError) else exc.strerror or str(exc)
-            raise ExportError(f"{path}: cannot write ({reason})") from None
-        raise
+
+
+# A report id is hex digits (``ingest.report_id``); one that is not (a hand-edited store) never becomes a
+# file name: ``../../x`` would write outside the export's folder.
+REPORT_ID = re.compile(r"[0-9a-f]{1,64}")
 
 
 def write_json_files(analyses: Iterable[Analysis], out_dir: Path) -> list[Path]:
-    """One ``<report id>.json`` per report in ``out_dir``."""
+    """One ``<report id>.json`` per report in ``out_dir``; an id that is not hex digits is an ``ExportError``."""
     written = []
     for analysis in analyses:
+        if not REPORT_ID.fullmatch(analysis.report.id):
+            raise ExportError(f"{out_dir}: report id {analysis.report.id!r} is not a report id (hex digits); "
+                              "was the store edited by hand? Nothing was written for it")
         path = out_dir / f"{analysis.report.id}.json"
         write_atomic(path, to_json(analysis))
         written.append(path)
@@ -271,3 +341,27 @@ def csv_text(analyses: Iterable[Analysis], part: str, bom: bool = False) -> str:
     """One part's CSV table (a key of ``PARTS``) of every analysis as text, as ``write_csv_tables`` writes it."""
     rows, columns = PARTS[part]
     return (BOM if bom else "") + _csv((row for a in analyses for row in rows(a)), columns)
+
+
+FORMATS = ("json", "jsonl", "csv", "xlsx")
+
+
+def export_analyses(analyses: Iterable[Analysis], fmt: str, out: Optional[Path], bom: bool = False,
+                    stdout: Optional[IO[str]] = None) -> str:
+    """Write ``analyses`` in ``fmt`` (one of ``FORMATS``) to ``out``: a folder (json, csv) or a file
+    (jsonl, xlsx); jsonl without ``out`` goes to ``stdout``. Returns what was written, in words. The
+    temporary files of killed exports to that folder go first (``remove_stale_temps``)."""
+    if out is not None:
+        check_out_path(out, "file" if fmt in ("jsonl", "xlsx") else "folder")
+        remove_stale_temps(out if fmt in ("json", "csv") else out.parent)
+    if fmt == "json":
+        return f"wrote {len(write_json_files(analyses, out))} reports to {out}"
+    if fmt == "csv":
+        return f"wrote {', '.join(str(p) for p in write_csv_tables(analyses, out, bom=bom))}"
+    if fmt == "xlsx":
+        write_atomic(out, xlsx_bytes(analyses))
+    elif out is None:
+        return f"wrote {write_jsonl(analyses, stdout)} reports"
+    else:
+        write_atomic(out, "".join(to_json_line(a) for a in analyses))
+    return f"wrote {out}"

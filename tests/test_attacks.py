@@ -409,3 +409,566 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[-1][:1] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+# == the store, the command line and exports (defects A-H) =============================================
+# Root ignores file permissions: the tests of real permissions run the command in a child without root's
+# privileges (setpriv drops every capability; uid 0 then gets the owner's rights, like anyone else); each
+# also has a variant in this process that makes SQLite or the OS fail the way they fail there.
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250", "NO_COLOR": "1"})
+
+
+def _only_line(output: str, *words) -> str:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, output
+    assert all(str(w) in lines[0] for w in words), output
+    return lines[0]
+
+
+def assert_one_line(result, exit_code: int, *words) -> str:
+    """The command gave ``exit_code`` and one line naming each of ``words``, no traceback."""
+    assert result.exit_code == exit_code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return _only_line(result.output, *words)
+
+
+UNPRIVILEGED = ["setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"]
+
+
+def _command(*args, stdout=None):
+    """``python -m pipeline ARGS`` in a child process, as root without root's privileges."""
+    import shutil
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    prefix = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None or subprocess.run([*UNPRIVILEGED, "true"]).returncode != 0:
+            pytest.skip("root ignores file permissions, and setpriv cannot drop its privileges here")
+        prefix = UNPRIVILEGED
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTLENS_EMBEDDER": "tfidf", "COLUMNS": "250", "NO_COLOR": "1"}
+    return subprocess.run([*prefix, sys.executable, "-m", "pipeline", *map(str, args)], env=env, text=True,
+                          timeout=120, stdout=stdout if stdout is not None else subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+
+
+def _small_store(path):
+    from .test_cli import _small_store as two_reports
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return two_reports(path)
+
+
+def _themed_store(path):
+    """Two small reports, their practices themed."""
+    from pipeline.corpus import refresh_themes
+
+    db = _small_store(path)
+    with Store(db) as store:
+        refresh_themes(store)
+    return db
+
+
+def _themes_of(db):
+    import sqlite3
+
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return (conn.execute("SELECT id, ord, label, data FROM themes ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM practice_themes ORDER BY 1, 2").fetchall())
+    finally:
+        conn.close()
+
+
+class _Unwritable:
+    """``path`` (a file or a folder) without write permission for the duration."""
+
+    def __init__(self, path):
+        self.path, self.mode = path, path.stat().st_mode & 0o777
+
+    def __enter__(self):
+        self.path.chmod(self.mode & 0o555)
+        return self.path
+
+    def __exit__(self, *exc):
+        self.path.chmod(self.mode)
+
+
+# -- defect A: `themes --rebuild` on a store it cannot write is one line, the themes as they were ---------
+@pytest.mark.parametrize("args", [["themes", "--rebuild"], ["remove", "abc123"]])
+def test_a_write_to_a_store_whose_writes_fail_is_one_line(tmp_path, monkeypatch, args):
+    import sqlite3
+
+    db = _themed_store(tmp_path / "s.db")
+    before = _themes_of(db), _state(db)[2]
+
+    def read_only_connection(self):  # the store opens, and SQLite refuses each write (a read-only file)
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    monkeypatch.setattr(Store, "_connect", read_only_connection)
+    assert_one_line(_cli(*args, "--db", db), 1, f"cannot write to the store {db}", "read-only")
+    assert (_themes_of(db), _state(db)[2]) == before
+    with Store(db, readonly=True) as store:
+        assert [r.id for r in store.reports()] == ["abc123", "abd456"]
+
+
+@pytest.mark.parametrize("unwritable", ["the file", "its folder"])
+def test_themes_rebuild_on_a_read_only_store_is_one_line(tmp_path, unwritable):
+    db = _themed_store(tmp_path / "store" / "s.db")
+    before = _themes_of(db)
+    with _Unwritable(db if unwritable == "the file" else db.parent):
+        child = _command("themes", "--rebuild", "--db", db)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, f"cannot write to the store {db}", "read-only")
+    assert _themes_of(db) == before
+
+
+# -- defect B: a full disk is one line; nothing stored is lost; no export half-written, none clobbered -----
+class _DiskFull:
+    """SQLite on a full disk: the store opens and reads, and each write fails as SQLite fails it."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+    @classmethod
+    def install(cls, monkeypatch):
+        import sqlite3
+
+        class Connection(sqlite3.Connection):
+            def execute(self, sql, *args):
+                cls.check(sql)
+                return super().execute(sql, *args)
+
+            def executemany(self, sql, *args):
+                cls.check(sql)
+                return super().executemany(sql, *args)
+
+        real_connect = sqlite3.connect
+        monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=Connection))
+
+    @classmethod
+    def check(cls, sql):
+        import sqlite3
+
+        if sql.lstrip().split(None, 1)[0].upper() in cls.WRITES:
+            raise sqlite3.OperationalError("database or disk is full")
+
+
+@pytest.mark.parametrize("args", [["themes", "--rebuild"], ["themes"], ["ingest", "{src}"]])
+def test_a_full_disk_under_the_store_is_one_line_and_nothing_stored_is_lost(tmp_path, monkeypatch, args):
+    db = _themed_store(tmp_path / "s.db") if args == ["themes", "--rebuild"] else _small_store(tmp_path / "s.db")
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    before = _themes_of(db)
+    with Store(db) as store:
+        reports = [store.load(r.id) for r in store.reports()]
+    _DiskFull.install(monkeypatch)
+    result = _cli(*[a.format(src=src) for a in args], "--db", db)
+    assert_one_line(result, 1, f"cannot write to the store {db}: the disk is full")
+    monkeypatch.undo()
+    assert _themes_of(db) == before
+    with Store(db, readonly=True) as store:
+        assert [store.load(r.id) for r in store.reports()] == reports
+
+
+@pytest.mark.parametrize("fmt, out, written", [
+    ("jsonl", "all.jsonl", ["all.jsonl"]),
+    ("xlsx", "all.xlsx", ["all.xlsx"]),
+    ("json", ".", ["abc123.json", "abd456.json"]),
+    ("csv", ".", ["figures.csv", "findings.csv", "practices.csv", "recommendations.csv"]),
+])
+def test_an_export_on_a_full_disk_is_one_line_and_keeps_the_last_good_export(tmp_path, monkeypatch, fmt, out,
+                                                                              written):
+    import errno
+
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in written:
+        (folder / name).write_text("the last good export")
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)  # after the data went into the file
+    assert_one_line(_cli("export", "--format", fmt, "--out", folder / out, "--db", db), 1,
+                    "cannot write (No space left on device)")
+    assert sorted(os.listdir(folder)) == written  # no temporary file left
+    assert all((folder / name).read_text() == "the last good export" for name in written)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["export", "--format", "jsonl"], ["list", "--json"], ["search", "sites", "--json",
+                                                                                         "--mode", "keyword"]])
+def test_standard_output_on_a_full_disk_is_one_line(tmp_path, args):
+    db = _small_store(tmp_path / "s.db")
+    with open("/dev/full", "w") as full:
+        child = _command(*args, "--db", db, stdout=full)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, "standard output: cannot write (No space left on device)")
+
+
+# -- defect C: an --out that cannot take the export is one line; a device is not replaced by a file ---------
+def _full_device(path):
+    """A device node like /dev/full at ``path`` (a write to it fails with ENOSPC), or skip."""
+    import errno
+    import stat
+
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        with open(path, "w") as device:
+            device.write("x")
+            device.flush()
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            pytest.skip(f"cannot make a device node here ({exc.strerror})")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+@pytest.mark.parametrize("device", ["a device node like /dev/full", "/dev/full"])
+def test_an_export_to_a_full_device_is_one_line_and_leaves_the_device(tmp_path, fmt, device):
+    import stat
+
+    db = _small_store(tmp_path / "s.db")
+    if device == "/dev/full":
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full")
+        out = device
+    else:
+        out = _full_device(tmp_path / "full")
+    assert_one_line(_cli("export", "--format", fmt, "--out", out, "--db", db), 1, out, "No space left on device")
+    assert stat.S_ISCHR(os.stat(out).st_mode)
+    assert not [n for n in os.listdir(os.path.dirname(out)) if n.startswith(".full.")]
+
+
+@pytest.mark.parametrize("fmt, out, reason", [
+    ("jsonl", "/proc/reportlens-export.jsonl", "cannot write"),
+    ("json", "/proc/reportlens-export", "cannot write"),
+    ("json", "{tmp}/out/abc123.json/", "is a file"),  # a path under a file
+    ("json", "{tmp}/a-folder-where-a-file-goes", "is a folder"),
+    ("csv", "{tmp}/a-folder-where-a-file-goes", "is a folder"),
+])
+def test_an_export_to_an_out_of_the_wrong_kind_is_one_line(tmp_path, fmt, out, reason):
+    if out.startswith("/proc") and not os.path.isdir("/proc"):
+        pytest.skip("no /proc")
+    db = _small_store(tmp_path / "s.db")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "abc123.json").write_text("{}")
+    for name in ("abc123.json", "figures.csv"):  # where the export's first file goes, a folder
+        (tmp_path / "a-folder-where-a-file-goes" / name).mkdir(parents=True)
+    out = out.format(tmp=tmp_path)
+    assert_one_line(_cli("export", "--format", fmt, "--out", out, "--db", db), 1, reason)
+    assert not os.path.exists("/proc/reportlens-export.jsonl")
+
+
+@pytest.mark.parametrize("fmt, out", [("json", "out"), ("jsonl", "out/all.jsonl")])
+def test_an_export_to_a_folder_it_cannot_write_is_one_line(tmp_path, fmt, out):
+    db = _small_store(tmp_path / "s.db")
+    (tmp_path / "out").mkdir()
+    with _Unwritable(tmp_path / "out"):
+        child = _command("export", "--format", fmt, "--out", tmp_path / out, "--db", db)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, "cannot write (Permission denied)")
+    assert os.listdir(tmp_path / "out") == []
+
+
+# -- defect D: the SQLite file of another application is refused, and left as it was ---------------------
+def _foreign_db(path, table="contacts", user_version=0):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute(f"INSERT INTO {table} (name) VALUES ('Ada')")
+    conn.execute(f"PRAGMA user_version = {user_version}")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _state(path):
+    import sqlite3
+
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master"))
+    finally:
+        conn.close()
+    return path.read_bytes(), os.stat(path).st_mtime_ns, tables, sorted(os.listdir(path.parent))
+
+
+@pytest.mark.parametrize("table, user_version", [("contacts", 0), ("reports", 3)])
+def test_the_sqlite_file_of_another_application_is_not_made_a_store(tmp_path, table, user_version):
+    from pipeline.store import StoreError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    db = _foreign_db(tmp_path / "app.db", table, user_version)
+    before = _state(db)
+    with pytest.raises(StoreError, match=f"is not a reportlens store \\(it holds other tables: {table}\\)"):
+        run([src], db, analyze=False)
+    assert _state(db) == before
+
+
+@pytest.mark.parametrize("args", [["list"], ["ingest", "{src}"], ["themes"], ["remove", "abc"], ["show", "abc"],
+                                  ["export", "--format", "jsonl"], ["search", "sites"]])
+def test_commands_on_the_sqlite_file_of_another_application_are_one_line(tmp_path, args):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    db = _foreign_db(tmp_path / "app.db")
+    before = _state(db)
+    result = _cli(*[a.format(src=src) for a in args], "--db", db)
+    assert_one_line(result, 1, f"{db} is not a reportlens store (it holds other tables: contacts)")
+    assert _state(db) == before
+
+
+@pytest.mark.parametrize("content", [None, b""])
+def test_a_fresh_path_or_an_empty_file_still_becomes_a_store(tmp_path, content):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "a.txt", "Survey of county A")
+    db = tmp_path / "s.db"
+    if content is not None:
+        db.write_bytes(content)
+    assert run([src], db, analyze=False).count("new") == 1
+    with Store(db, readonly=True) as store:
+        assert [r.title for r in store.reports()] == ["Survey of county A"]
+
+
+# -- defect E: a store in a folder this user cannot write can still be read ---------------------------------
+READ_COMMANDS = [["list", "--json"], ["show", "abc123", "--json"], ["export", "--format", "jsonl"],
+                 ["sources", "abc123", "--json"], ["search", "sites", "--mode", "keyword", "--json"], ["themes"]]
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS)
+def test_a_store_in_a_read_only_folder_can_be_read(tmp_path, args):
+    db = _themed_store(tmp_path / "archive" / "s.db")
+    with Store(db) as store:
+        store.record_source(tmp_path / "archive" / "s.db", "abc123")  # a file for `sources` to list
+    before = sorted(os.listdir(db.parent))
+    with _Unwritable(db.parent):
+        child = _command(*args, "--db", db)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() and not child.stderr.strip()
+    assert sorted(os.listdir(db.parent)) == before
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS)
+def test_reading_a_store_needs_no_new_files_next_to_it(tmp_path, monkeypatch, args):
+    """The same in this process: SQLite fails to read a WAL store whose folder it cannot write unless the
+    store is opened immutable."""
+    import sqlite3
+
+    db = _themed_store(tmp_path / "archive" / "s.db")
+    with Store(db) as store:
+        store.record_source(tmp_path / "archive" / "s.db", "abc123")
+    before = sorted(os.listdir(db.parent))
+
+    class CannotMakeWalFiles(sqlite3.Connection):
+        def execute(self, *a):
+            error = sqlite3.OperationalError("attempt to write a readonly database")
+            error.sqlite_errorname = "SQLITE_READONLY_DIRECTORY"
+            raise error
+
+    real_connect = sqlite3.connect
+
+    def connect(database, *a, **k):
+        fails = str(db.parent) in str(database) and "immutable=1" not in str(database)
+        return real_connect(database, *a, **k, **({"factory": CannotMakeWalFiles} if fails else {}))
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    result = _cli(*args, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(db.parent)) == before
+
+
+def test_a_store_in_a_read_only_folder_with_unfinished_writes_is_one_line_not_stale_data(tmp_path):
+    """Opened immutable, the store would not show what its -wal file holds: refused, with the reason."""
+    import shutil
+
+    from .test_export import sample
+
+    (tmp_path / "live").mkdir()
+    writer = Store(tmp_path / "live" / "s.db")
+    try:
+        writer.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.save(sample("abc123"), "v1")  # in s.db-wal only
+        (tmp_path / "copy").mkdir()
+        for name in ("s.db", "s.db-wal"):  # a copy without the -shm file, which SQLite must make to read it
+            shutil.copy(tmp_path / "live" / name, tmp_path / "copy" / name)
+    finally:
+        writer.close()
+    db = tmp_path / "copy" / "s.db"
+    with _Unwritable(db.parent):
+        child = _command("list", "--db", db)
+    assert child.returncode == 1, child.stderr
+    _only_line(child.stderr, f"{db}: cannot read the store: s.db-wal holds writes not yet in it")
+
+
+# -- defect F: a report id that is no id never becomes a file name ----------------------------------------
+@pytest.mark.parametrize("bad_id", ["../../../x", "/{tmp}/absolute", "a/b", ".hidden", "ABC123"])
+def test_an_export_never_writes_outside_out_for_a_hand_edited_report_id(tmp_path, bad_id):
+    import sqlite3
+
+    db = _small_store(tmp_path / "store" / "s.db")
+    bad_id = bad_id.format(tmp=tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE reports SET id = ? WHERE id = 'abd456'", (bad_id,))
+    conn.commit()
+    conn.close()
+    out = tmp_path / "a" / "b" / "out"
+    out.parent.mkdir(parents=True)
+    before = set(tmp_path.rglob("*"))
+    assert_one_line(_cli("export", "--format", "json", "--out", out, "--db", db), 1, "is not a report id")
+    assert {p for p in tmp_path.rglob("*") if not p.is_relative_to(out)} - {db.with_name("s.db-wal"),
+                                                                          db.with_name("s.db-shm")} == before
+    assert (os.listdir(out) if out.exists() else []) in ([], ["abc123.json"])
+
+
+# -- defect G: no hidden temporary file outlives an export, killed or interrupted --------------------------
+@pytest.mark.parametrize("fmt, out, written", [
+    ("jsonl", "all.jsonl", ["all.jsonl"]),
+    ("json", ".", ["abc123.json", "abd456.json"]),
+    ("csv", ".", ["figures.csv", "findings.csv", "practices.csv", "recommendations.csv"]),
+])
+def test_an_export_interrupted_mid_write_leaves_no_temporary_file(tmp_path, monkeypatch, fmt, out, written):
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in written:
+        (folder / name).write_text("the last good export")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    assert_one_line(_cli("export", "--format", fmt, "--out", folder / out, "--db", db), 130, "interrupted")
+    assert sorted(os.listdir(folder)) == written
+    assert all((folder / name).read_text() == "the last good export" for name in written)
+
+
+def test_an_export_removes_the_temporary_file_a_killed_export_left(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    code = ("import os, signal, sys\nfrom pathlib import Path\nimport pipeline.export\n"
+            "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # killed with half of it written\n"
+            "pipeline.export.write_atomic(Path(sys.argv[1]), 'half of an export')\n")
+    child = subprocess.run([sys.executable, "-c", code, str(folder / "all.jsonl")], timeout=60,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert child.returncode == -9
+    [left] = os.listdir(folder)
+    assert left.startswith(".all.jsonl.")
+    result = _cli("export", "--format", "jsonl", "--out", folder / "all.jsonl", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert os.listdir(folder) == ["all.jsonl"]
+
+
+def test_an_export_keeps_the_temporary_file_of_an_export_still_running(tmp_path):
+    from pipeline.export import TEMP_SUFFIX, _writer_tag
+
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    running = folder / f".figures.csv.k3j4h5.{_writer_tag()}{TEMP_SUFFIX}"  # this process: alive
+    running.write_text("half")
+    assert _cli("export", "--format", "csv", "--out", folder, "--db", db).exit_code == 0
+    assert running.exists()
+
+
+# -- defect H: Ctrl-C is one line and exit 130; what was finished before stays stored -------------------------
+def test_ctrl_c_in_a_run_says_what_the_store_holds(tmp_path, monkeypatch):
+    import pipeline.batch
+
+    from .test_export import sample
+
+    db = tmp_path / "s.db"
+    src = tmp_path / "in"
+    src.mkdir()
+
+    def interrupted_run(paths, db_path, **options):
+        with Store(db_path) as store:
+            store.save(sample("abc123"), "v1")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline.batch, "run", interrupted_run)
+    assert_one_line(_cli("run", src, "--db", db), 130,
+                    f"interrupted; nothing half-written was kept (the store {db} holds 1 report finished before)")
+
+
+@pytest.mark.parametrize("args, method", [(["list"], "reports"), (["export", "--format", "jsonl"], "iter_analyses"),
+                                          (["themes"], "unthemed_practices")])
+def test_ctrl_c_in_any_command_is_one_line(tmp_path, monkeypatch, args, method):
+    db = _small_store(tmp_path / "s.db")
+
+    def interrupted(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, method, interrupted)
+    assert _only_line(assert_one_line(_cli(*args, "--db", db), 130), "reportlens: interrupted")
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_real_run_is_one_line_and_the_store_stays_whole(tmp_path, shared_corpus):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    db = tmp_path / "s.db"
+    files = sorted((shared_corpus / "gao").glob("*.md"))[:8]
+    assert len(files) >= 4
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTLENS_EMBEDDER": "tfidf", "COLUMNS": "250"}
+    # one worker: the first report is stored in seconds (two load the models twice on a shared machine)
+    child = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *map(str, files), "--db", str(db),
+                              "--workers", "1"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:  # until the first report is stored
+            try:
+                conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+                if conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]:
+                    break
+            except sqlite3.Error:
+                pass
+            finally:
+                if "conn" in locals():
+                    conn.close()
+            time.sleep(0.2)
+        assert child.poll() is None, "the run finished before it could be interrupted"
+        os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+        out, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 130, err
+    assert "Traceback" not in err, err
+    line = _only_line(err, "reportlens: interrupted; nothing half-written was kept", f"the store {db} holds")
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        n = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    finally:
+        conn.close()
+    assert f"holds {n} report" in line and 1 <= n < len(files)
+    assert _cli("list", "--json", "--db", db).output.count("\n") == n

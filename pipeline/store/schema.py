@@ -6,6 +6,7 @@ the tables hold and how they name things (``ITEM_KINDS``, ``item_columns``, ``so
 """
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -165,8 +166,9 @@ class _Schema:
                 f"({len(MIGRATIONS)}); upgrade reportlens"
             )
         for target in range(version, len(MIGRATIONS)):
-            # BEGIN IMMEDIATE: two processes opening a fresh store must not both migrate it.
-            with self._transaction():
+            # BEGIN IMMEDIATE: two processes opening a fresh store must not both migrate it. (Raw: opening
+            # retries on "locked".)
+            with self._raw_transaction():
                 if self.schema_version == target:
                     for statement in _statements(MIGRATIONS[target]):
                         self.conn.execute(statement)
@@ -179,13 +181,26 @@ class _Schema:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        """One write transaction; SQLite failing at run time (a read-only store, a full disk, a lock that
+        does not free) rolls it back and becomes a ``StoreError`` naming the store."""
+        try:
+            with self._raw_transaction():
+                yield
+        except sqlite3.OperationalError as exc:
+            raise write_error(self.path, exc) from None
+
+    @contextmanager
+    def _raw_transaction(self) -> Iterator[None]:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK would fail and
+            # hide the reason
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
 
 def item_columns(analysis: Analysis) -> Iterator[tuple[str, int, object, str, str]]:
@@ -245,3 +260,40 @@ def _reason(exc: sqlite3.DatabaseError) -> str:
     if "readonly" in text:
         return "the store is read-only"
     return text
+
+
+def _is_readonly(exc: BaseException) -> bool:
+    return (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_READONLY") or "readonly" in str(exc) \
+        or isinstance(exc, PermissionError)
+
+
+def _is_full(exc: BaseException) -> bool:
+    return getattr(exc, "sqlite_errorname", None) == "SQLITE_FULL" or "disk is full" in str(exc) \
+        or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+
+
+def write_error(path: Path, exc: BaseException) -> StoreError:
+    """The ``StoreError`` of a write to the store at ``path`` that failed with ``exc`` (nothing of the
+    write was kept: each is one transaction)."""
+    if _is_readonly(exc):
+        where = "its folder" if getattr(exc, "sqlite_errorname", None) == "SQLITE_READONLY_DIRECTORY" \
+            else "the file or its folder"
+        reason = f"read-only ({where} is not writable)"
+    elif _is_full(exc):
+        reason = "the disk is full"
+    else:
+        reason = _reason(exc)
+    return StoreError(f"cannot write to the store {path}: {reason}")
+
+
+# The tables the first migration makes: a file of any schema version without them is not a reportlens store.
+STORE_TABLES = frozenset({"reports", "sources", "sections", "items", "embeddings", "themes", "practice_themes"})
+
+
+def foreign_tables(version: int, tables: set[str]) -> list[str]:
+    """The tables that make a database with ``PRAGMA user_version`` ``version`` and these ``tables`` the
+    file of another application (empty when it is a reportlens store, or an empty database)."""
+    tables = {t for t in tables if not t.startswith("sqlite_")}  # SQLite's own (sqlite_sequence ...)
+    if not tables or (version > 0 and STORE_TABLES <= tables):
+        return []
+    return sorted(tables)
