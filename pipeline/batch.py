@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Optional
 
@@ -450,6 +450,13 @@ def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
                 if retiring[slot] and not any(s == slot for _, s in pending.values()):
                     slots[slot].shutdown(wait=False, cancel_futures=True)
                     slots[slot], retiring[slot] = new_worker(), False
-    finally:
+    except BaseException:
+        # Ctrl-C or a failure in the parent: files in flight are not waited for (a worker would finish its
+        # file first, minutes for a long one); nothing of theirs has been stored, so they are simply ended.
         for worker in slots:
-            worker.shutdown(wait=True, cancel_futures=True)
+            worker.shutdown(wait=False, cancel_futures=True)
+        for child in active_children():
+            child.terminate()
+        raise
+    for worker in slots:
+        worker.shutdown(wait=True, cancel_futures=True)
