@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     names = list(systems) + list(baselines)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     rows = {n: {"r": [], "sec": [], "cit": [], "meth": []} for n in names}
-    analyze_seconds, total_leaks = [], 0
+    analyze_seconds, total_leaks, with_findings = [], 0, 0
     reports = load_reports(args.reports)
     print(f"{len(reports)} reports with a What GAO Found highlights section, k = {args.k}")
     print(f"{'report':<18} {'cut chars':>9} {'ref chars':>9} {'ref words':>9} {'cands':>6} {'leaks':>5}")
@@ -296,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         sentences = [text[s:e] for s, e in spans]
         leaked = leaks(reference, text)
         total_leaks += len(leaked)
+        with_findings += bool(analysis.findings)
         print(f"{path.stem:<18} {raw_len - len(cut):>9,} {len(reference):>9,} {len(reference.split()):>9,} "
               f"{len(spans):>6} {len(leaked):>5}")
         for sentence in leaked[:3]:
@@ -320,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, names, len(reports))
     if analyze_seconds:
         print(f"\ningest + analyze_report (shared by reportlens variants): {np.mean(analyze_seconds):.2f} s/report")
+    print(f"methods% is over the {with_findings} reports where reportlens extracted findings")
     print(f"leak check: {total_leaks} reference sentences of >= 12 words found verbatim in the input"
           + ("" if total_leaks else " (none)"))
     return 0
