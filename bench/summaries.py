@@ -248,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print per-report cuts, then the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, default=5)
-    ap.add_argument("--variants", default="minilm,tfidf", help="reportlens embedders: minilm, tfidf")
+    ap.add_argument("--variants", default="minilm,tfidf",
+                    help="reportlens embedders: minilm, tfidf; minilm@N encodes only the N sentences closest "
+                         "to the document's TF-IDF centroid (default N: pipeline.summarize.MAX_CANDIDATES)")
+    ap.add_argument("--no-baselines", action="store_true", help="score the reportlens variants only")
     ap.add_argument("--reports", type=int, default=None, help="only the first N reports")
     args = ap.parse_args(argv)
     if not CORPUS.is_dir():
@@ -262,14 +265,18 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.embed import default_embedder
     from pipeline.extract import analyze_report
     from pipeline.ingest import clean_text, ingest_text
+    import pipeline.summarize
     from pipeline.summarize import _candidate_sentences, abstract
 
     embedders = {"minilm": default_embedder, "tfidf": lambda: None}
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    candidates: dict[str, int] = {}
     for v in variants:
-        if v not in embedders:
-            ap.error(f"unknown variant {v!r}: use minilm, tfidf")
-    systems = {f"reportlens[{v}]": embedders[v]() for v in variants}
+        base, _, limit = v.partition("@")
+        if base not in embedders or (limit and not limit.isdigit()):
+            ap.error(f"unknown variant {v!r}: use minilm, minilm@N, tfidf")
+        candidates[f"reportlens[{v}]"] = int(limit) if limit else pipeline.summarize.MAX_CANDIDATES
+    systems = {f"reportlens[{v}]": embedders[v.partition("@")[0]]() for v in variants}
     for name, embedder in systems.items():
         if embedder is not None:
             print(f"{name}: {type(embedder).__name__}")
@@ -277,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                 embedder.embed(["Load the model before anything is timed."])
     baselines = {"lead-k": lead_system, "sumy-lexrank": sumy_system("lexrank"), "sumy-lsa": sumy_system("lsa"),
                  "sumy-textrank": sumy_system("textrank"), "pytextrank": pytextrank_system()}
+    if args.no_baselines:
+        baselines = {}
     names = list(systems) + list(baselines)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     rows = {n: {"r": [], "sec": [], "cit": [], "meth": []} for n in names}
@@ -304,7 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             t = time.perf_counter()
             if name in systems:
-                chosen = [a.span for a in abstract(analysis, systems[name], k=args.k)]
+                default_candidates, pipeline.summarize.MAX_CANDIDATES = pipeline.summarize.MAX_CANDIDATES, candidates[name]
+                try:
+                    chosen = [a.span for a in abstract(analysis, systems[name], k=args.k)]
+                finally:
+                    pipeline.summarize.MAX_CANDIDATES = default_candidates
             elif baselines[name] is None:
                 continue
             else:

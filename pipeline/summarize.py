@@ -161,8 +161,9 @@ def summarize(analysis: Analysis, embedder: Optional["Embedder"] = None) -> Summ
         lessons = [Lesson(studied_region=report.studied_regions[0], target_region=report.target_region, finding=f)
                    for f in findings]
     return Summary(
-        # TF-IDF similarities, not sentence vectors: as good by ROUGE on the GAO highlights (bench/summaries.py:
-        # R2 0.152 vs 0.132, RL 0.196 vs 0.190 on 6 reports) at 1/40 of the time, which was a third of a report's
+        # TF-IDF similarities, not sentence vectors (bench/summaries.py, 21 GAO reports: R1/R2/RL 0.353/0.122/
+        # 0.182 against MiniLM's 0.400/0.131/0.183, intervals overlapping) in 0.03 s instead of 2.2 s a report,
+        # more than all the other stages of the analysis (1.4 s)
         abstract=abstract(analysis),
         key_figures=key_figures(analysis),
         stages=[StageSummary(order=s.order, label=s.label, start=s.start, end=s.end)
