@@ -580,6 +580,16 @@ def test_a_full_disk_under_the_store_is_one_line_and_nothing_stored_is_lost(tmp_
         assert [store.load(r.id) for r in store.reports()] == reports
 
 
+def _store_and_last_good_export(tmp_path, written):
+    """A small store, and an out folder holding a good export of each file an export will write."""
+    db = _small_store(tmp_path / "s.db")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in written:
+        (folder / name).write_text("the last good export")
+    return db, folder
+
+
 @pytest.mark.parametrize("fmt, out, written", [
     ("jsonl", "all.jsonl", ["all.jsonl"]),
     ("xlsx", "all.xlsx", ["all.xlsx"]),
@@ -590,11 +600,7 @@ def test_an_export_on_a_full_disk_is_one_line_and_keeps_the_last_good_export(tmp
                                                                               written):
     import errno
 
-    db = _small_store(tmp_path / "s.db")
-    folder = tmp_path / "out"
-    folder.mkdir()
-    for name in written:
-        (folder / name).write_text("the last good export")
+    db, folder = _store_and_last_good_export(tmp_path, written)
 
     def no_space(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -843,11 +849,7 @@ def test_an_export_never_writes_outside_out_for_a_hand_edited_report_id(tmp_path
     ("csv", ".", ["figures.csv", "findings.csv", "practices.csv", "recommendations.csv"]),
 ])
 def test_an_export_interrupted_mid_write_leaves_no_temporary_file(tmp_path, monkeypatch, fmt, out, written):
-    db = _small_store(tmp_path / "s.db")
-    folder = tmp_path / "out"
-    folder.mkdir()
-    for name in written:
-        (folder / name).write_text("the last good export")
+    db, folder = _store_and_last_good_export(tmp_path, written)
 
     def interrupted(fd):
         raise KeyboardInterrupt
