@@ -159,7 +159,41 @@ def _split_sentences(text: str, start: int, end: int, language: str) -> list[tup
             s, e = _trim(text, ps + sent.start_char, ps + sent.end_char)
             if e > s:
                 spans.append((s, e))
-    return spans
+    return _keep_brackets_whole(text, spans)
+
+
+# A bracket the sentencizer left at the end of a sentence ("... in 2024. [" + "12] At the same time"): the
+# footnote marker it opens ends the sentence before; any other bracketed text starts the next one.
+_OPENED_AT_END = re.compile(r"\s*[\[(]$")
+_FOOTNOTE_CLOSE = re.compile(r"\s*\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s*[\])]\s*")
+
+
+def _keep_brackets_whole(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and _OPENED_AT_END.search(text, out[-1][0], out[-1][1]) and out[-1][1] == _prev_end(text, s):
+            ps, pe = out[-1]
+            marker = _FOOTNOTE_CLOSE.match(text, s, e)
+            if marker:
+                out[-1] = (ps, _trim(text, ps, marker.end())[1])
+                s = marker.end()
+            else:
+                bracket = _OPENED_AT_END.search(text, ps, pe)
+                out[-1] = _trim(text, ps, bracket.start())
+                s = bracket.start()
+            s, e = _trim(text, s, e)
+            if out[-1][1] <= out[-1][0]:
+                out.pop()
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _prev_end(text: str, s: int) -> int:
+    """The end of the text before ``s`` once the whitespace between is skipped."""
+    while s > 0 and text[s - 1].isspace():
+        s -= 1
+    return s
 
 
 def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

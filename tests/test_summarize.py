@@ -98,3 +98,20 @@ def test_abstract_skips_titles_and_headings():
 
     candidates = [text[s:e] for s, e in _candidate_sentences(analysis)]
     assert len(candidates) == 12 and all(c.startswith("County") for c in candidates)
+
+
+def test_a_footnote_marker_after_a_full_stop_stays_with_its_sentence():
+    """An audit's footnote markers ("... in 2024. [12] At the same time ...") were split after the bracket:
+    the marker's number then opened the next sentence ("12] At the same time"), which the abstract picked."""
+    from pipeline.nlp import sentence_spans
+
+    text = ("The agency spent $5 million on training in 2024. [12] At the same time, staffing fell by 10 percent. "
+            "Others rose. [3, 4] See the appendix. It grew. [a] A lettered note.")
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "The agency spent $5 million on training in 2024. [12]",
+        "At the same time, staffing fell by 10 percent.",
+        "Others rose. [3, 4]",
+        "See the appendix.",
+        "It grew.",
+        "[a] A lettered note.",
+    ]
