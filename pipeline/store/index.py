@@ -75,11 +75,15 @@ class _Index:
             [p for t in terms for p in (_containing(t), _containing(t))] + params + [limit]).fetchall()
         return [(r[0], 0.0) for r in rows]
 
-    def allowed_rowids(self, kinds: Sequence[str], filters) -> set[int]:
-        """The rowids of the items of ``kinds`` within ``filters``."""
+    def allowed_rowids(self, kinds: Sequence[str], filters) -> "np.ndarray":
+        """The rowids of the items of ``kinds`` within ``filters``, ascending (an int64 array)."""
+        import numpy as np
+
         where, params = _filter_sql(filters, kinds)
-        return {r[0] for r in self.conn.execute(
-            f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where}", params)}
+        rows = self.conn.execute(
+            f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where} ORDER BY i.rowid",
+            params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def find_item(self, report_id: str, item_id: str) -> Optional[tuple[int, str]]:
         """(rowid, kind) of one item, or None."""
