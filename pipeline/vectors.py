@@ -129,21 +129,31 @@ class SemanticIndex:
         at = int(np.searchsorted(self.rowids, rowid))
         return self.matrix[at] if at < len(self) and self.rowids[at] == rowid else None
 
+    def _kind_names(self) -> set:
+        if not hasattr(self, "_names"):
+            self._names = set(self.kinds.tolist())
+        return self._names
+
     def _kind_mask(self, kind: str) -> np.ndarray:
         if kind not in self._kind_masks:
             self._kind_masks[kind] = self.kinds == kind
         return self._kind_masks[kind]
 
     def _quantize(self, quantize_from: int) -> None:
-        peak = np.abs(self.matrix).max(axis=0)
+        peak = np.zeros(self.matrix.shape[1], dtype=np.float32)
+        for at in range(0, len(self), 65_536):  # bounded temporaries at a million vectors
+            np.maximum(peak, np.abs(self.matrix[at:at + 65_536]).max(axis=0), out=peak)
         self._scale = np.where(peak > 0, peak / 127, 1).astype(np.float32)
-        for kind in np.unique(self.kinds):
+        inverse = (1 / self._scale).astype(np.float32)
+        for kind in set(self.kinds.tolist()):
             positions = np.flatnonzero(self._kind_mask(kind))
             if len(positions) >= quantize_from:
                 codes = np.empty((len(positions), self.matrix.shape[1]), dtype=np.int8)
-                for at in range(0, len(positions), 65_536):  # bounded temporaries at a million vectors
-                    part = self.matrix[positions[at:at + 65_536]] / self._scale
-                    codes[at:at + 65_536] = np.clip(np.rint(part), -127, 127)
+                for at in range(0, len(positions), 65_536):
+                    part = self.matrix[positions[at:at + 65_536]]
+                    part *= inverse
+                    np.rint(part, out=part)
+                    codes[at:at + 65_536] = np.clip(part, -127, 127, out=part)
                 self._codes[str(kind)] = (positions, codes)
 
     def _allowed_mask(self, allowed) -> np.ndarray:
@@ -168,7 +178,7 @@ class SemanticIndex:
             return []
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         mask = None if allowed is None else self._allowed_mask(allowed)
-        chosen = list(dict.fromkeys(kinds)) if kinds else [str(k) for k in np.unique(self.kinds)]
+        chosen = list(dict.fromkeys(kinds)) if kinds else sorted({str(k) for k in self._kind_names()})
         if exact or not any(k in self._codes for k in chosen):
             return self._exact(query, limit, chosen if kinds else None, mask)
         parts = []
