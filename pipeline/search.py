@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Literal, Optional, Sequence
 from .nlp import CHINESE, cjk_bigrams
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
     from .embed import Embedder
     from .store import Store
     from .vectors import SemanticIndex
@@ -133,8 +135,26 @@ def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: F
     return store.keyword_ranking(f"items_{index}", expression, kinds, filters, limit)
 
 
-def _allowed_rowids(store: "Store", kinds: Sequence[str], filters: Filters) -> Optional[set[int]]:
+def _allowed_rowids(store: "Store", kinds: Sequence[str], filters: Filters) -> Optional["np.ndarray"]:
     return store.allowed_rowids(kinds, filters) if filters.active() else None
+
+
+@lru_cache(maxsize=1)
+def _blas_libraries():
+    import numpy  # noqa: F401  (its BLAS must be loaded to be found)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which BLAS (the query encoder's products, the exact cosines) runs on one thread.
+
+    A query's products are small and bound by memory, not arithmetic; with a second BLAS thread they
+    ran 10 to 20 times slower (bench/search.py: embedding one query p50 30 ms on one thread, 600 ms on
+    two), as the keyword thread of a hybrid search and other work hold the machine's other core.
+    """
+    return _blas_libraries().limit(limits=1, user_api="blas")
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
@@ -214,8 +234,9 @@ class Searcher:
         return languages is None or ("zh" if CHINESE.search(query) else "en") in languages
 
     def _semantic(self, query: str, kinds: Sequence[str], filters: Filters, depth: int) -> list[tuple[int, float]]:
-        vector = self.embedder.embed([query])[0]
-        return self.index.search(vector, depth, kinds, _allowed_rowids(self.store, kinds, filters))
+        with one_blas_thread():
+            vector = self.embedder.embed([query])[0]
+            return self.index.search(vector, depth, kinds, _allowed_rowids(self.store, kinds, filters))
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -259,13 +280,13 @@ class Searcher:
         if found_item is None:
             raise QueryError(f"no item {ref!r}: give REPORT_ID:ITEM_ID as printed by `reportlens search`")
         rowid, kind = found_item
-        positions = {int(r): i for i, r in enumerate(self.index.rowids)}
-        if rowid not in positions:
+        vector = self.index.vector(rowid)
+        if vector is None:
             raise QueryError(f"item {ref!r} has no vector yet: run `reportlens run` or `reportlens themes` first")
-        vector = self.index.matrix[positions[rowid]]
         filters = filters or Filters()
         allowed = _allowed_rowids(self.store, [kind], filters)
-        found = self.index.search(vector, limit * 5 + 50, [kind], allowed)
+        with one_blas_thread():
+            found = self.index.search(vector, limit * 5 + 50, [kind], allowed)
         hits = self._hits([(r, s) for r, s in found if r != rowid], {},
                           {r: (i, s) for i, (r, s) in enumerate(found, start=1)})
         if other_reports:

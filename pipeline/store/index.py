@@ -75,11 +75,15 @@ class _Index:
             [p for t in terms for p in (_containing(t), _containing(t))] + params + [limit]).fetchall()
         return [(r[0], 0.0) for r in rows]
 
-    def allowed_rowids(self, kinds: Sequence[str], filters) -> set[int]:
-        """The rowids of the items of ``kinds`` within ``filters``."""
+    def allowed_rowids(self, kinds: Sequence[str], filters) -> "np.ndarray":
+        """The rowids of the items of ``kinds`` within ``filters``, ascending (an int64 array)."""
+        import numpy as np
+
         where, params = _filter_sql(filters, kinds)
-        return {r[0] for r in self.conn.execute(
-            f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where}", params)}
+        rows = self.conn.execute(
+            f"SELECT i.rowid FROM items i JOIN reports r ON r.id = i.report_id WHERE {where} ORDER BY i.rowid",
+            params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def find_item(self, report_id: str, item_id: str) -> Optional[tuple[int, str]]:
         """(rowid, kind) of one item, or None."""
@@ -123,18 +127,43 @@ class _Index:
                  "span": (r[3], r[4]), "score": -r[5], "text": r[6]} for r in rows]
 
     def item_vectors(self, model: str) -> tuple["np.ndarray", "np.ndarray", "np.ndarray"]:
-        """(rowids, unit vectors as one float32 matrix, kinds) of every item with a ``model`` vector."""
+        """(rowids ascending, unit vectors as one float32 matrix, kinds) of every item with a ``model`` vector.
+
+        Read in one snapshot, in chunks straight into the matrix: at a million vectors the process holds
+        the matrix and one chunk of rows, not every row as well; the kinds come from the covering index
+        ``items_kind``, without reading the items' rows."""
         import numpy as np
 
-        rows = self.conn.execute(
-            """SELECT v.item_rowid, v.vector, i.kind FROM item_vectors v JOIN items i ON i.rowid = v.item_rowid
-               WHERE v.model = ? ORDER BY v.item_rowid""", (model,)).fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=object)
-        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        kinds = np.array([r[2] for r in rows], dtype=object)
-        return rowids, matrix, kinds
+        snapshot = not self.conn.in_transaction
+        if snapshot:
+            self.conn.execute("BEGIN")
+        try:
+            count = self.conn.execute("SELECT COUNT(*) FROM item_vectors WHERE model = ?", (model,)).fetchone()[0]
+            first = self.conn.execute("SELECT vector FROM item_vectors WHERE model = ? LIMIT 1", (model,)).fetchone()
+            if not count or first is None:
+                return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=object)
+            rowids = np.empty(count, dtype=np.int64)
+            matrix = np.empty((count, len(first[0]) // 4), dtype=np.float32)
+            rows = self.conn.execute("SELECT item_rowid, vector FROM item_vectors WHERE model = ? ORDER BY item_rowid",
+                                     (model,))
+            at = 0
+            while chunk := rows.fetchmany(65_536):
+                rowids[at:at + len(chunk)] = [r[0] for r in chunk]
+                matrix[at:at + len(chunk)] = np.frombuffer(b"".join(r[1] for r in chunk),
+                                                           dtype=np.float32).reshape(len(chunk), -1)
+                at += len(chunk)
+            kinds = self.conn.execute("SELECT rowid, kind FROM items INDEXED BY items_kind").fetchall()
+        finally:
+            if snapshot:
+                self.conn.execute("COMMIT")
+        item_rowids = np.fromiter((r[0] for r in kinds), dtype=np.int64, count=len(kinds))
+        order = np.argsort(item_rowids)
+        item_rowids, item_kinds = item_rowids[order], np.array([r[1] for r in kinds], dtype=object)[order]
+        at = np.minimum(np.searchsorted(item_rowids, rowids), max(len(item_rowids) - 1, 0))
+        known = item_rowids[at] == rowids if len(item_rowids) else np.zeros(len(rowids), dtype=bool)
+        if not known.all():  # a vector whose item is gone (a store written without foreign keys)
+            rowids, matrix, at = rowids[known], matrix[known], at[known]
+        return rowids, matrix, item_kinds[at]
 
     def vectors_of(self, rowids: Sequence[int], model: str) -> dict[int, "np.ndarray"]:
         """The ``model`` vectors of the items with these rowids (those that have one)."""
