@@ -21,6 +21,11 @@ _FORMAT_BY_SUFFIX = {
 
 PathLike = Union[str, Path]
 
+# -- Limits on input. Beyond them a file is refused with one line, before the stage that would take
+# minutes or gigabytes on it (README, "Bad input"). Real reports stay far inside every one of them.
+MAX_TEXT_FILE_MB = 50  # text, Markdown and HTML files, checked on the file's size before it is read
+MAX_HTML_DEPTH = 512  # elements open inside one another (browsers stop nesting there too); real pages: < 30
+
 
 class IngestError(Exception):
     """A file that cannot be ingested; ``str(e)`` is one line: 'PATH: reason'."""

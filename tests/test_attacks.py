@@ -4,8 +4,10 @@ fixes against regressions seen on the way."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pipeline.ingest
 from pipeline.batch import run
@@ -190,9 +192,10 @@ def test_report_text_that_looks_like_rich_markup_is_printed_as_it_is(tmp_path, a
 
 
 # -- defect 4 (part): only regular files are read -----------------------------------------------------
-def _read_in_a_child(path) -> str:
-    """The one-line reason ``read_document`` refuses ``path`` with, read in a child process with its memory
-    and time bounded (what this guards against would otherwise block the tests or take all the memory)."""
+def _read_in_a_child(path, function: str = "read_document") -> str:
+    """The one-line reason ``function`` (of ``pipeline.ingest``) refuses ``path`` with, read in a child process
+    with its memory and time bounded (what this guards against would otherwise block the tests or take all
+    the memory)."""
     import resource
     import subprocess
     import sys
@@ -202,8 +205,8 @@ def _read_in_a_child(path) -> str:
     def bounded():
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    code = ("import sys\nfrom pipeline.reading import IngestError, read_document\n"
-            "try:\n    read_document(sys.argv[1])\nexcept IngestError as exc:\n    print(exc.reason)\n")
+    code = (f"import sys\nfrom pipeline.ingest import IngestError, {function}\n"
+            f"try:\n    {function}(sys.argv[1])\nexcept IngestError as exc:\n    print(exc.reason)\n")
     child = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=20,
                            preexec_fn=bounded, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert child.returncode == 0, child.stderr[-500:]
@@ -272,3 +275,80 @@ def test_numbers_too_large_for_sqlite_are_no_traceback(tmp_path, args, exit_code
     assert result.exit_code == exit_code, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output and "OverflowError" not in result.output
+
+
+# -- ingestion limits 1: deeply nested HTML is refused before the parser, which cannot be interrupted -------
+# (element opened, elements it leaves open): the parser nests each repetition inside the one before
+NESTING_UNITS = {"<div>": 1, "<b><i><span>": 3, "<blockquote class='q'>": 1, "<ul><li>": 2, "<div/>": 1,
+                 "<table><tr><td>": 3, "<section><em>": 2, "<font face=x>": 1}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(unit=st.sampled_from(sorted(NESTING_UNITS)), beyond=st.integers(1, 3000),
+       text=st.text(alphabet="abc xyz.", min_size=1, max_size=30))
+def test_html_nested_beyond_the_limit_is_refused_with_one_line(unit, beyond, text):
+    from pipeline.reading import MAX_HTML_DEPTH
+
+    repeats = -(-(MAX_HTML_DEPTH + beyond) // NESTING_UNITS[unit])
+    html = "<html><body>" + unit * repeats + "Audit of the harbour. " + text
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.ingest_text(html, source="deep.html", fmt="html")
+    depth = repeats * NESTING_UNITS[unit] + 2  # html, body
+    assert str(info.value) == f"deep.html: HTML nested {depth:,} levels deep (limit {MAX_HTML_DEPTH})"
+
+
+def test_a_megabyte_of_nested_divs_is_refused_at_once_not_parsed_for_minutes(tmp_path):
+    """The attack as reported: 1.5 MB of unclosed <div>s ran 24 minutes under --time-limit 30 (the child's
+    timeout only guards the test run)."""
+    path = tmp_path / "deep.html"
+    path.write_text("<div>" * 300_000 + "Audit of the harbour.")
+    assert _read_in_a_child(path, "ingest_file") == "HTML nested 300,000 levels deep (limit 512)"
+
+
+OLD_STYLE_PAGE = ("<html><body><h1>Audit of the harbour</h1>"
+                  + "".join(f"<p><font face=Arial>Pier {n} was inspected late.<br>" for n in range(3000))
+                  + "<ul>" + "<li><b>Finding" * 2000 + "</ul><table>" + "<tr><td><i>cell<td>cell" * 2000)
+
+
+def test_real_pages_with_thousands_of_unclosed_paragraphs_still_ingest():
+    """End tags HTML lets authors leave out (p, li, td ...) do not count as nesting."""
+    from pipeline.webpages import html_nesting_depth
+
+    assert html_nesting_depth(OLD_STYLE_PAGE) < 10
+    report = pipeline.ingest.ingest_text(OLD_STYLE_PAGE, source="old.html", fmt="html")
+    assert "Pier 2999 was inspected late." in report.text
+
+
+def test_the_saved_page_fixture_is_far_inside_the_limit():
+    from pipeline.webpages import html_nesting_depth
+
+    from .conftest import INGEST_FIXTURES
+
+    assert html_nesting_depth((INGEST_FIXTURES / "saved_page.html").read_text(encoding="utf-8")) < 10
+
+
+def _element_trees(depth: int):
+    leaf = st.text(alphabet="ab ", max_size=5)
+    tags = st.sampled_from(["div", "span", "b", "i", "em", "section", "blockquote", "article", "a", "strong"])
+    return st.recursive(leaf, lambda inner: st.builds(lambda tag, kids: f"<{tag}>{''.join(kids)}</{tag}>",
+                                                      tags, st.lists(inner, max_size=3)), max_leaves=depth)
+
+
+def _parsed_depth(html: str) -> int:
+    from selectolax.lexbor import LexborHTMLParser
+
+    deepest, stack = 0, [(LexborHTMLParser(html).root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node.iter() if child.tag not in ("head",))
+    return deepest
+
+
+@settings(max_examples=60, deadline=None)
+@given(_element_trees(40))
+def test_the_nesting_scan_agrees_with_the_parser_on_closed_trees(body):
+    from pipeline.webpages import html_nesting_depth
+
+    html = f"<html><body>{body}</body></html>"
+    assert html_nesting_depth(html) == _parsed_depth(html)
