@@ -25,6 +25,11 @@ PathLike = Union[str, Path]
 # minutes or gigabytes on it (README, "Bad input"). Real reports stay far inside every one of them.
 MAX_TEXT_FILE_MB = 50  # text, Markdown and HTML files, checked on the file's size before it is read
 MAX_HTML_DEPTH = 512  # elements open inside one another (browsers stop nesting there too); real pages: < 30
+MAX_DOCX_EXPANDED_MB = 200  # a Word file's parts once unzipped (1,000 pages of text: ≈ 6 MB of document.xml)
+MAX_DOCX_RATIO = 500  # how many times a part over 1 MB may expand (Word's XML: 4-35, boilerplate 150; bombs 700+)
+# Tags in a Word file's XML: python-docx holds ≈ 300 bytes per element (50 MB of "<w:p/>" took 2.9 GB);
+# 1,000 pages of text are ≈ 200,000 tags
+MAX_DOCX_XML_TAGS = 3_000_000
 
 
 class IngestError(Exception):
@@ -213,22 +218,50 @@ _LATIN_SINGLE_BYTE = frozenset({
 })
 
 
+def _looks_like(data: bytes) -> str:
+    """What a file that is not what its suffix says looks like, for the message refusing it."""
+    head = data[:1024]
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive"
+    if head.startswith(_OLE_MAGIC):
+        return "an old Office file (.doc, .xls)"
+    if head.lstrip().startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "an image"
+    try:
+        sample = decode_bytes(data[:65536])
+    except IngestError:
+        return "binary data"
+    return "looks like HTML" if re.search(r"<(!doctype|html|body|div|p)\b", sample[:4096], re.I) else "looks like text"
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc and .xls files
+
+
 def _read_pdf(path: Path, data: bytes) -> str:
     import io
 
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError, PdfReadError, PdfStreamError
 
+    if b"%PDF" not in data[:1024]:  # readers accept junk before the header, up to 1 KB of it
+        raise IngestError(path, f"not a PDF (no %PDF header; {_looks_like(data)})")
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings would flood stderr
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
+            # a PDF anyone may open is encrypted with an empty user password: that one opens
             try:
-                reader.decrypt("")
-            except Exception:
-                raise IngestError(path, "cannot read PDF: encrypted") from None
+                opened = reader.decrypt("")
+            except DependencyError:
+                raise IngestError(path, "cannot read PDF: encrypted with AES, which needs the cryptography "
+                                        "package (pip install 'cryptography>=3.1')") from None
+            if not opened:
+                raise IngestError(path, "cannot read PDF: encrypted (needs a password)")
         pages = [page.extract_text() or "" for page in reader.pages]
     except IngestError:
         raise
+    except (PdfReadError, PdfStreamError) as exc:
+        raise IngestError(path, f"cannot read PDF: damaged or truncated ({exc})") from None
     except Exception as exc:  # pypdf raises many types for damaged files
         raise IngestError(path, f"cannot read PDF: {type(exc).__name__}: {exc}") from None
     if not any(page.strip() for page in pages):
@@ -236,14 +269,63 @@ def _read_pdf(path: Path, data: bytes) -> str:
     return "\f".join(pages)
 
 
+def _check_docx_package(path: Path, data: bytes) -> None:
+    """Refuse what is not a Word file, and a zip bomb: sizes and ratios from the zip's central directory,
+    then the tags of its XML parts, counted while unzipping them in chunks. The declared sizes cannot lie:
+    ``zipfile`` never inflates a member past its declared size (it stops there and fails the CRC check),
+    so what python-docx reads is bounded by what is checked here."""
+    import io
+    import zipfile
+    import zlib
+
+    if data.startswith(_OLE_MAGIC):
+        raise IngestError(path, "not a Word document (an old binary .doc file; save it as .docx)")
+    if not data.startswith(b"PK\x03\x04"):
+        raise IngestError(path, f"not a Word document (not a zip file; {_looks_like(data)})")
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise IngestError(path, f"not a Word document (a damaged zip file: {exc})") from None
+    names = {member.filename for member in members}
+    for required in ("word/document.xml", "[Content_Types].xml"):
+        if required not in names:
+            raise IngestError(path, f"not a Word document (a zip without {required})")
+    expanded = sum(member.file_size for member in members)
+    if expanded > MAX_DOCX_EXPANDED_MB * 2**20:
+        raise IngestError(path, f"DOCX expands to {expanded / 2**20:,.0f} MB (limit {MAX_DOCX_EXPANDED_MB} MB)")
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 2**20 and ratio > MAX_DOCX_RATIO:
+            raise IngestError(path, f"DOCX part {member.filename} expands {ratio:,.0f} times its zipped size "
+                                    f"(limit {MAX_DOCX_RATIO}; a zip bomb?)")
+    # Dense XML needs no high ratio to take gigabytes once parsed: count its tags, unzipping in chunks.
+    tags = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for member in members:
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                with package.open(member) as part:
+                    while tags <= MAX_DOCX_XML_TAGS and (chunk := part.read(1 << 20)):
+                        tags += chunk.count(b"<")
+            except (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError, zlib.error) as exc:
+                raise IngestError(path, f"cannot read DOCX: a damaged zip file ({exc})") from None
+            if tags > MAX_DOCX_XML_TAGS:
+                raise IngestError(path, f"DOCX holds more than {MAX_DOCX_XML_TAGS:,} XML tags (a zip bomb?)")
+
+
 def _read_docx(path: Path, data: bytes) -> str:
     import io
+    import zipfile
 
+    _check_docx_package(path, data)
     try:
         import docx
         from docx.oxml.ns import qn
 
         document = docx.Document(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:  # e.g. a part that inflates past its declared size
+        raise IngestError(path, f"cannot read DOCX: a damaged zip file ({exc})") from None
     except Exception as exc:
         raise IngestError(path, f"cannot read DOCX: {type(exc).__name__}: {exc}") from None
     lines: list[str] = []
