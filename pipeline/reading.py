@@ -25,6 +25,10 @@ PathLike = Union[str, Path]
 # minutes or gigabytes on it (README, "Bad input"). Real reports stay far inside every one of them.
 MAX_TEXT_FILE_MB = 50  # text, Markdown and HTML files, checked on the file's size before it is read
 MAX_HTML_DEPTH = 512  # elements open inside one another (browsers stop nesting there too); real pages: < 30
+MAX_ANALYSIS_CHARS = 10_000_000  # cleaned text the stages analyse (≈ 3,000 pages; ≈ 5 minutes of analysis)
+# Longest "sentence" given to the statistical model at once (spaCy's own bound is 1,000,000): text without
+# full stops is cut into pieces of this size. Real sentences stay under it.
+MAX_SENTENCE_CHARS = 5_000
 MAX_DOCX_EXPANDED_MB = 200  # a Word file's parts once unzipped (1,000 pages of text: ≈ 6 MB of document.xml)
 MAX_DOCX_RATIO = 500  # how many times a part over 1 MB may expand (Word's XML: 4-35, boilerplate 150; bombs 700+)
 # Tags in a Word file's XML: python-docx holds ≈ 300 bytes per element (50 MB of "<w:p/>" took 2.9 GB);
@@ -75,18 +79,27 @@ def os_error_reason(exc: OSError) -> str:
 NOT_REGULAR = "not a regular file (a device, pipe or socket)"
 
 
-def _read_regular_file(path: Path) -> bytes:
+def _read_regular_file(path: Path, max_mb: Optional[int] = None) -> bytes:
     """The bytes of ``path`` if it is a regular file (a symlink to one is fine). A device never ends
     (/dev/zero) and a named pipe blocks until someone writes: both are refused before reading, checked on
-    the path and again on the opened file (the path may have been swapped in between). Raises OSError."""
+    the path and again on the opened file (the path may have been swapped in between). A file over
+    ``max_mb`` MB is refused from its size, and no more than that is read if it grows. Raises OSError."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise IngestError(path, NOT_REGULAR)
     # non-blocking, so that opening a pipe swapped in since the check returns at once instead of waiting
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with open(fd, "rb", closefd=True) as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise IngestError(path, NOT_REGULAR)
-        return file.read()
+        if max_mb is None:
+            return file.read()
+        limit = max_mb * 2**20
+        data = file.read(limit + 1) if info.st_size <= limit else b""
+        if info.st_size > limit or len(data) > limit:
+            size = max(info.st_size, len(data))
+            raise IngestError(path, f"file is {size / 2**20:,.0f} MB; reportlens reads text files up to {max_mb} MB")
+        return data
 
 
 def read_document(path: PathLike) -> tuple[str, str]:
@@ -100,7 +113,7 @@ def read_document(path: PathLike) -> tuple[str, str]:
     if path.is_dir():
         raise IngestError(path, "is a directory, not a file")
     try:
-        data = _read_regular_file(path)
+        data = _read_regular_file(path, None if fmt in ("pdf", "docx") else MAX_TEXT_FILE_MB)
     except OSError as exc:
         raise IngestError(path, os_error_reason(exc)) from None
     if not data:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pipeline.ingest
+import pipeline.metadata
 from pipeline.batch import run
 from pipeline.store import Store
 
@@ -474,6 +475,86 @@ def test_a_long_real_docx_is_far_inside_the_limits(tmp_path):
     document.save(tmp_path / "long.docx")
     text, fmt = pipeline.ingest.read_document(tmp_path / "long.docx")
     assert fmt == "docx" and text.count("The inspection team visited") == 2000 * 8
+
+
+# -- ingestion limits 3: text without full stops never reaches spaCy whole; text too long to analyse is refused
+def _sentence_texts():
+    word = st.text(alphabet="abcdefghij0123456789", min_size=1, max_size=12)
+    run = st.builds(lambda words, sep: sep.join(words), st.lists(word, min_size=1, max_size=4000),
+                    st.sampled_from([" ", "\n", "", " . "]))
+    return st.lists(run, min_size=1, max_size=4).map("\n\n".join)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=_sentence_texts(), language=st.sampled_from(["en", "zh"]))
+def test_no_sentence_is_longer_than_the_limit_and_every_word_is_in_one(text, language, monkeypatch):
+    import pipeline.nlp
+    import pipeline.reading
+
+    monkeypatch.setattr(pipeline.nlp, "MAX_SENTENCE_CHARS", 500, raising=False)  # small, so that short texts exceed it
+    # (the same for every example: the fixture's patch staying between them is harmless)
+    spans = pipeline.nlp.sentence_spans(text, language=language)
+    assert all(0 <= s < e <= len(text) and e - s <= 500 for s, e in spans)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    covered = bytearray(len(text))
+    for s, e in spans:
+        covered[s:e] = b"\1" * (e - s)
+    assert all(covered[i] or ch.isspace() for i, ch in enumerate(text))
+    assert pipeline.reading.MAX_SENTENCE_CHARS < 1_000_000  # spaCy's max_length
+
+
+def test_figures_in_a_sentence_longer_than_spacys_limit_are_read(monkeypatch):
+    """A file of lines without full stops is one "sentence"; with a number in it the statistical model got it
+    whole and spaCy refused it (E088, text exceeds max_length) after minutes of the other stages. The
+    model's limit and the pieces are made small here so that the test parses little."""
+    import pipeline.nlp
+    from pipeline.figures import extract_figures
+
+    monkeypatch.setattr(pipeline.nlp.statistical(), "max_length", 3_000)
+    monkeypatch.setattr(pipeline.nlp, "MAX_SENTENCE_CHARS", 1_000, raising=False)
+    text = "Harbour inspections\n\n" + "".join(f"pier {n} had 12 inspections late\n" for n in range(150))
+    report = pipeline.ingest.ingest_text(text)
+    assert len(report.text) > 4_000 and report.text.count(".") == 0
+    figures = extract_figures(report)
+    assert sum(f.value == 12 for f in figures) > 100
+
+
+def test_a_report_too_long_to_analyse_is_refused_before_any_stage(monkeypatch):
+    import pipeline.extract
+    import pipeline.reading
+
+    monkeypatch.setattr(pipeline.reading, "MAX_ANALYSIS_CHARS", 2_000, raising=False)
+    report = pipeline.ingest.ingest_text("Harbour inspections\n\n" + "Pier 4 had 12 inspections late.\n" * 100,
+                                         source="long.txt")
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(pipeline.metadata, "describe_report", no_stage)
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.extract.analyze_report(report, with_summary=False)
+    assert str(info.value) == f"long.txt: text is {len(report.text):,} characters; reportlens analyses reports up to 2,000"
+
+
+# -- ingestion limits 4: a text file too large to read is refused from its size, before reading it -----------
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(megabytes=st.integers(51, 4096), suffix=st.sampled_from([".txt", ".md", ".html"]))
+def test_a_text_file_over_the_limit_is_refused_without_reading_it(tmp_path, megabytes, suffix):
+    """A sparse file: gigabytes on paper and none on disk; reading it would take the child's 2 GB."""
+    path = tmp_path / f"huge{suffix}"
+    with open(path, "wb") as handle:
+        handle.truncate(megabytes * 2**20)
+    assert _read_in_a_child(path) == f"file is {megabytes:,} MB; reportlens reads text files up to 50 MB"
+
+
+def test_a_text_file_just_under_the_limit_is_read(tmp_path):
+    path = tmp_path / "long.txt"
+    with open(path, "w") as handle:
+        line = "The inspection team visited the harbour and reviewed the records of every pier.\n"
+        handle.write(line * ((50 * 2**20 - 1) // len(line)))
+    text, fmt = pipeline.ingest.read_document(path)
+    assert fmt == "text" and text.endswith("every pier.\n")
 
 
 # -- ingestion limits 5: a file that is not what its suffix says gets one clear line, not the library's -----
