@@ -677,3 +677,28 @@ def test_a_pdf_that_needs_a_password_is_refused_with_one_line(tmp_path):
     with pytest.raises(pipeline.ingest.IngestError) as info:
         pipeline.ingest.read_document(path)
     assert str(info.value) == f"{path}: cannot read PDF: encrypted (needs a password)"
+
+
+# -- ingestion limits, in a batch: each bad file is one failed line, the good report is stored --------------
+def test_hostile_files_fail_alone_in_a_batch_and_the_good_report_is_stored(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "good.txt", "Survey of the harbour county")
+    (src / "deep.html").write_text("<div>" * 2000 + "Audit of the harbour.")
+    _docx_with(src / "bomb.docx", {"word/document.xml": _empty_paragraphs(250)})
+    (src / "notes.pdf").write_text("Minutes of the harbour board\n")
+    _encrypted_pdf(src / "locked.pdf", "secret")
+    with open(src / "huge.txt", "wb") as handle:
+        handle.truncate(200 * 2**20)
+    summary = run([src], tmp_path / "s.db")
+    by_name = {o.path.name: o for o in summary.outcomes}
+    assert {n: o.status for n, o in by_name.items()} == {
+        "good.txt": "new", "deep.html": "failed", "bomb.docx": "failed", "notes.pdf": "failed",
+        "locked.pdf": "failed", "huge.txt": "failed"}
+    assert by_name["deep.html"].error == "HTML nested 2,000 levels deep (limit 512)"
+    assert by_name["bomb.docx"].error.startswith("DOCX expands to 25")
+    assert by_name["notes.pdf"].error == "not a PDF (no %PDF header; looks like text)"
+    assert by_name["locked.pdf"].error == "cannot read PDF: encrypted (needs a password)"
+    assert by_name["huge.txt"].error == "file is 200 MB; reportlens reads text files up to 50 MB"
+    with Store(tmp_path / "s.db") as store:
+        assert [r.title for r in store.reports()] == ["Survey of the harbour county"]
