@@ -23,8 +23,8 @@ def html_to_markdown(html: str, source: str = "<html>") -> tuple[str, Optional[s
 
     depth = html_nesting_depth(html)
     if depth > MAX_HTML_DEPTH:
-        # the parser's work per tag grows with the depth and cannot be interrupted: "<div>" * 300,000 took
-        # 24 minutes, deaf to the batch's time limit
+        # the parser's work per tag grows with the depth and cannot be interrupted: "<div>" * 300,000 ran
+        # over 30 minutes, deaf to the batch's time limit
         raise IngestError(source, f"HTML nested {depth:,} levels deep (limit {MAX_HTML_DEPTH})")
     tree = LexborHTMLParser(html)
     title = None
