@@ -41,9 +41,13 @@ def analyze_report(report: Report, *, embedder=None, with_summary: bool = True,
     """
     from .figures import extract_figures
     from .metadata import describe_report
+    from .reading import MAX_ANALYSIS_CHARS, IngestError
     from .structure import extract_structure
     from .summarize import summarize
 
+    if len(report.text) > MAX_ANALYSIS_CHARS:  # refused at once, not after minutes of stages
+        raise IngestError(report.source, f"text is {len(report.text):,} characters; reportlens analyses "
+                                         f"reports up to {MAX_ANALYSIS_CHARS:,}")
     described = describe_report(report)
     report = report.model_copy(update={k: v for k, v in described.items() if v not in (None, [], "")})
     structure = extract_structure(report)

@@ -55,15 +55,16 @@ def clean_text(raw: str, fmt: str = "text") -> str:
     return clean_document(raw, fmt).text
 
 
-def clean_document(raw: str, fmt: str = "text") -> CleanedDocument:
+def clean_document(raw: str, fmt: str = "text", source: str = "<text>") -> CleanedDocument:
     """Characters -> lines (markup read) -> chrome, contents and page furniture dropped -> paragraphs
-    -> word repairs -> run-in and pattern headings -> one text with block offsets."""
+    -> word repairs -> run-in and pattern headings -> one text with block offsets. A page beyond the
+    limits of ``pipeline.reading`` raises IngestError naming ``source``."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     explicit_title = None
     text = normalize_characters(raw)
     if fmt == "html":
-        text, explicit_title = html_to_markdown(text)
+        text, explicit_title = html_to_markdown(text, source)
         text = normalize_characters(text)
     if fmt in ("markdown", "html", "docx"):
         lines = markdown_lines(text.replace("\f", "\n"))
@@ -120,7 +121,7 @@ def report_id(cleaned_text: str) -> str:
 
 def ingest_text(text: str, source: str = "<text>", fmt: str = "text") -> Report:
     """A ``Report`` from a decoded string (``fmt`` as returned by ``read_document``)."""
-    doc = clean_document(text, fmt)
+    doc = clean_document(text, fmt, source)
     if not doc.text.strip():
         raise IngestError(source, "no text left after cleaning")
     fallback = Path(source).stem if source and not source.startswith("<") else "Untitled report"

