@@ -331,7 +331,9 @@ def test_the_saved_page_fixture_is_far_inside_the_limit():
 
 def _element_trees(depth: int):
     leaf = st.text(alphabet="ab ", max_size=5)
-    tags = st.sampled_from(["div", "span", "b", "i", "em", "section", "blockquote", "article", "a", "strong"])
+    # no <a>: an anchor inside an anchor is not HTML, and the parser closes the outer one (the scan then
+    # counts one level more than the parser keeps, the safe side for a limit)
+    tags = st.sampled_from(["div", "span", "b", "i", "em", "section", "blockquote", "article", "strong"])
     return st.recursive(leaf, lambda inner: st.builds(lambda tag, kids: f"<{tag}>{''.join(kids)}</{tag}>",
                                                       tags, st.lists(inner, max_size=3)), max_leaves=depth)
 
