@@ -64,6 +64,7 @@ class _Work:
     timed_out: bool = False  # the worker gave up on this file: its process may hold half-done state
     retry: bool = False  # a worker that timed out before declined this file: give it to a fresh worker
     stat: Optional[tuple[int, int]] = None  # (size, mtime in ns) of the file just before it was read
+    sentences: Optional[list[tuple[int, int]]] = None  # the text's sentence spans, for the store's index
 
 
 # Longest a single file may take before it is given up (reported as failed; the batch goes on).
@@ -196,8 +197,13 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
             # Encode the items for search here, on this worker's core, rather than all at once after the
             # batch; texts the store already has vectors for are not encoded again.
             vectors = analysis_embeddings(analysis, embedder, store)
+            # split here, where the stages already did it (cached): the parent would take its core from a worker
+            from .nlp import sentence_spans
+            from .store.index import index_language
+
+            sentences = sentence_spans(report.text, language=index_language(report.language))
         return _Work(path, analysis=analysis, embeddings=(embedder.name, vectors) if vectors else None,
-                     stat=stat, seconds=time.perf_counter() - started)
+                     stat=stat, sentences=sentences, seconds=time.perf_counter() - started)
     except IngestError as exc:
         return _Work(path, error=exc.reason, seconds=time.perf_counter() - started)
     except MemoryError:
@@ -299,7 +305,8 @@ def run(
                 continue
             analysis = work.analysis
             existed = store.has_report(analysis.report.id) or store.source(work.path) is not None
-            store.save(analysis, version, source=work.path, embeddings=work.embeddings, source_stat=work.stat)
+            store.save(analysis, version, source=work.path, embeddings=work.embeddings, source_stat=work.stat,
+                       sentences=work.sentences)
             holders[report_id] = str(work.path)
             finish(FileOutcome(
                 work.path, "duplicate" if other else "updated" if existed else "new", report_id=report_id,

@@ -230,3 +230,32 @@ def test_two_concurrent_runs_leave_a_consistent_store(tmp_path):
         assert proc.returncode == 0, err[-2000:]
         assert "Traceback" not in err
     _check_store_complete(db, 12)
+
+
+def test_the_sentence_index_from_the_worker_equals_the_stores_own_split(tmp_path, monkeypatch):
+    """The batch hands the store the sentence spans its worker computed; they must be the spans the store
+    would find itself (reanalyze and older callers still let it split)."""
+    import pipeline.batch
+
+    monkeypatch.setenv("REPORTLENS_EMBEDDER", "tfidf")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(REPORT.format(title="Survey of the old county", n=1200))
+    handed = []
+    real = pipeline.batch.process_file
+
+    def spy(*args, **kwargs):
+        work = real(*args, **kwargs)
+        handed.append(work.sentences)
+        return work
+
+    monkeypatch.setattr(pipeline.batch, "process_file", spy)
+    run([src], tmp_path / "s.db")
+    assert handed and handed[0]  # the worker did split the text
+    with Store(tmp_path / "s.db") as store:
+        [report] = store.reports()
+        by_worker = store.conn.execute("SELECT start, end FROM sentences ORDER BY start").fetchall()
+        analysis = store.load(report.id)
+        store.save(analysis, "v")  # no spans given: the store splits the text itself
+        by_store = store.conn.execute("SELECT start, end FROM sentences ORDER BY start").fetchall()
+    assert [tuple(r) for r in by_worker] == [tuple(r) for r in by_store] == [tuple(s) for s in handed[0]]

@@ -25,11 +25,14 @@ class _Index:
             [(rowid, cjk_bigrams(text), cjk_bigrams(detail)) for rowid, text, detail in rows
              if CHINESE.search(text) or CHINESE.search(detail)])
 
-    def _index_sentences(self, report_id: str, text: str, language: str) -> None:
-        """Put the sentences of one report's text into ``sentences`` and its full-text indexes."""
+    def _index_sentences(self, report_id: str, text: str, language: str,
+                         spans: Optional[list[tuple[int, int]]] = None) -> None:
+        """Put the sentences of one report's text (``spans``, or split here) into ``sentences`` and its
+        full-text indexes."""
         from ..nlp import CHINESE, cjk_bigrams, sentence_spans
 
-        spans = sentence_spans(text, language="zh" if language == "zh" else "en")
+        if spans is None:
+            spans = sentence_spans(text, language=index_language(language))
         first = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM sentences").fetchone()[0]
         rows = [(first + i, report_id, s, e) for i, (s, e) in enumerate(spans)]
         self.conn.executemany("INSERT INTO sentences (rowid, report_id, start, end) VALUES (?, ?, ?, ?)", rows)
@@ -237,3 +240,8 @@ def _filter_sql(filters, kinds: Sequence[str]) -> tuple[str, list]:
                           AND (t.id = ? OR t.label LIKE ? {LIKE_ESCAPE}))""")
         params += [filters.theme, _containing(filters.theme)]
     return " AND ".join(clauses), params
+
+
+def index_language(language: str) -> str:
+    """The splitter the sentence index uses for a report's language."""
+    return "zh" if language == "zh" else "en"

@@ -21,11 +21,14 @@ class _Writes:
 
     def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None,
              embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None,
-             source_stat: Optional[tuple[int, int]] = None) -> None:
+             source_stat: Optional[tuple[int, int]] = None,
+             sentences: Optional[list[tuple[int, int]]] = None) -> None:
         """Store one report and everything extracted from it, replacing what was there, atomically.
 
         ``embeddings`` (model name, vectors by text key) go into the embedding cache in the same transaction.
         ``source_stat`` (size, mtime in ns) is the file's state when it was read (default: as it is now).
+        ``sentences``: the report text's sentence spans as ``nlp.sentence_spans`` gives them, when the caller
+        has them (a batch worker split the text already); otherwise the text is split here.
         """
         report = analysis.report
         now = time.time()
@@ -66,7 +69,7 @@ class _Writes:
                     rows,
                 )
                 self._index_cjk(report.id)
-                self._index_sentences(report.id, report.text, report.language)
+                self._index_sentences(report.id, report.text, report.language, sentences)
                 if embeddings:
                     self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
