@@ -155,13 +155,22 @@ def _threads():
     two threads were measured 8x slower than one (2.3 s against 18 s for twelve texts)."""
     import os
 
-    from threadpoolctl import threadpool_limits  # comes with scikit-learn
-
     from .embed import ENCODER_THREADS_ENV
 
     threads = os.environ.get(ENCODER_THREADS_ENV, "").strip()
-    return threadpool_limits(limits=int(threads) if threads.isdigit() and int(threads) > 0 else 1,
-                             user_api="blas")
+    return blas_threads(int(threads) if threads.isdigit() and int(threads) > 0 else 1)
+
+
+@lru_cache(maxsize=1)
+def _blas_libraries():
+    from threadpoolctl import ThreadpoolController  # comes with scikit-learn
+
+    return ThreadpoolController()  # numpy, imported above, has loaded its BLAS
+
+
+def blas_threads(limit: int):
+    """A context in which BLAS runs on at most ``limit`` threads (the libraries are looked up once)."""
+    return _blas_libraries().limit(limits=limit, user_api="blas")
 
 
 # The embedder over this encoder lives with the others; the old name stays for callers of this module.

@@ -139,14 +139,6 @@ def _allowed_rowids(store: "Store", kinds: Sequence[str], filters: Filters) -> O
     return store.allowed_rowids(kinds, filters) if filters.active() else None
 
 
-@lru_cache(maxsize=1)
-def _blas_libraries():
-    import numpy  # noqa: F401  (its BLAS must be loaded to be found)
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
 def one_blas_thread():
     """A context in which BLAS (the query encoder's products, the exact cosines) runs on one thread.
 
@@ -154,7 +146,9 @@ def one_blas_thread():
     ran 10 to 20 times slower (bench/search.py: embedding one query p50 30 ms on one thread, 600 ms on
     two), as the keyword thread of a hybrid search and other work hold the machine's other core.
     """
-    return _blas_libraries().limit(limits=1, user_api="blas")
+    from .encoder import blas_threads
+
+    return blas_threads(1)
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:

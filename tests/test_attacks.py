@@ -28,22 +28,28 @@ def fast_embedder(monkeypatch):
 
 
 # -- defect 1: a file changed after it was read and before its report was saved ------------------------
+def _edit_after_reading(monkeypatch, target, title, n):
+    """Make ingestion save a new version of ``target`` (a later mtime) right after reading it, as an author
+    would while the worker is still busy with the old one; returns the real ``ingest_file``."""
+    real_ingest = pipeline.ingest.ingest_file
+
+    def ingest_then_edit(path):
+        report = real_ingest(path)
+        write_report(target, title, n=n)
+        os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
+        return report
+
+    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_edit)
+    return real_ingest
+
+
 @pytest.mark.parametrize("analyze", [False, True])
 def test_a_file_changed_between_read_and_save_is_not_stored_as_unchanged(tmp_path, monkeypatch, analyze):
     src = tmp_path / "in"
     src.mkdir()
     target = src / "report.txt"
     write_report(target, "Survey of the old county")
-    real_ingest = pipeline.ingest.ingest_file
-
-    def ingest_then_edit(path):
-        report = real_ingest(path)
-        # the author saves a new version while the worker is still busy with the old one
-        write_report(target, "Survey of the new county, revised", n=2000)
-        os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
-        return report
-
-    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_edit)
+    real_ingest = _edit_after_reading(monkeypatch, target, "Survey of the new county, revised", n=2000)
     first = run([src], tmp_path / "s.db", analyze=analyze)
     [outcome] = first.outcomes
     assert outcome.status == "failed" and "changed while it was being read" in outcome.error
@@ -67,15 +73,7 @@ def test_a_file_changed_after_an_earlier_run_stored_it_is_redone_not_left_stale(
     assert run([src], db, analyze=False).count("new") == 1
     write_report(target, "Survey of the county, second edition", n=1500)
     os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
-    real_ingest = pipeline.ingest.ingest_file
-
-    def ingest_then_edit(path):
-        report = real_ingest(path)
-        write_report(target, "Survey of the county, third edition", n=3000)
-        os.utime(target, ns=(os.stat(target).st_atime_ns, os.stat(target).st_mtime_ns + 5_000_000_000))
-        return report
-
-    monkeypatch.setattr(pipeline.ingest, "ingest_file", ingest_then_edit)
+    real_ingest = _edit_after_reading(monkeypatch, target, "Survey of the county, third edition", n=3000)
     assert [o.status for o in run([src], db, analyze=False).outcomes] == ["failed"]
     monkeypatch.setattr(pipeline.ingest, "ingest_file", real_ingest)
     assert [o.status for o in run([src], db, analyze=False).outcomes] == ["updated"]
