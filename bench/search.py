@@ -6,8 +6,10 @@
 3. Scale: for each of --sizes (default 100,000 and 1,000,000), copies the stored practices (with their
    vectors, a little noise added) into a store of that many practices under copies of the reports, then
    prints the index's load time and memory, its recall@10 against exact float32 search over the bench's
-   queries, warm query latency p50/p95 per mode next to exact float32 semantic search, and the cold time
-   of one `reportlens search` command for keyword and hybrid queries.
+   queries, the in-memory word index's build time, memory and agreement with FTS5's bm25, warm query
+   latency p50/p95 per mode of a resident searcher (as `reportlens serve` keeps it) next to exact float32
+   semantic search and FTS5 keyword search, and the cold time of one `reportlens search` command for
+   keyword and hybrid queries.
 
 Usage: .venv/bin/python bench/search.py [--sizes 100000,1000000] [--source-db PATH] [--keep DIR]
 """
@@ -130,8 +132,10 @@ def latency(db: Path, queries: list[str], recall_queries: list[str]) -> None:
     from pipeline.search import Searcher, one_blas_thread
     from pipeline.store import Store
 
+    from pipeline.search import Filters, content_terms
+
     with Store(db) as store:
-        searcher = Searcher(store)
+        searcher = Searcher(store, resident=True)  # as `reportlens serve` keeps it
         searcher.embedder.embed(["load the encoder"])
         t = time.perf_counter()
         index = searcher.index
@@ -139,6 +143,22 @@ def latency(db: Path, queries: list[str], recall_queries: list[str]) -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\n{len(index):,} vectors: index loaded in {loaded:.1f} s, holds {index.nbytes / 2**20:,.0f} MiB "
               f"(float32 vectors and int8 codes); process peak RSS {peak:,.0f} MiB")
+        t = time.perf_counter()
+        words = searcher.keyword_index()
+        built = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{len(words):,} items: word index built in {built:.1f} s, holds {words.nbytes / 2**20:,.0f} MiB "
+              f"({len(words.positions):,} postings); process peak RSS {peak:,.0f} MiB")
+        english = [q for q in recall_queries if not re.search(r"[\u3400-\u9fff]", q)]
+        same = answered = 0
+        for q in english:
+            fts = store.keyword_ranking("items_fts", " OR ".join(f'"{t}"' for t in content_terms(q)),
+                                        ["practices"], Filters(), 50)
+            mine = words.ranking(store, content_terms(q), ["practices"], None, 50)
+            answered += mine is not None
+            same += mine == fts
+        print(f"word index against FTS5's bm25 over {len(english)} queries: {answered} answered from memory, "
+              f"{same} top-50 lists identical (rowids, order and scores)")
         with one_blas_thread():
             vectors = searcher.embedder.embed(recall_queries)
             found = [(index.search(v, 10, ["practices"]), index.search(v, 10, ["practices"], exact=True))
@@ -166,6 +186,15 @@ def latency(db: Path, queries: list[str], recall_queries: list[str]) -> None:
                     index.search(searcher.embedder.embed([q])[0], 50, ["practices"], exact=True)
                 times.append(1000 * (time.perf_counter() - t))
         print(f"{'semantic, exact only':>22} {statistics.median(times):>8.1f} {np.percentile(times, 95):>8.1f}")
+        one_off = Searcher(store, searcher.embedder)  # what a single `reportlens search` command asks: FTS5
+        times = []
+        for _ in range(5):
+            for q in queries:
+                t = time.perf_counter()
+                one_off.search(q, mode="keyword", limit=10)
+                times.append(1000 * (time.perf_counter() - t))
+        print(f"{'keyword, FTS5 only':>22} {statistics.median(times):>8.1f} {np.percentile(times, 95):>8.1f}")
+        one_off.close()
         searcher.close()
 
 

@@ -5,6 +5,7 @@ bigrams for Chinese), and the reads of pipeline/search.py and pipeline/corpus.py
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Optional, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,6 +78,41 @@ class _Index:
                 WHERE ({likes}) AND {where} ORDER BY i.rowid LIMIT ?""",
             [p for t in terms for p in (_containing(t), _containing(t))] + params + [limit]).fetchall()
         return [(r[0], 0.0) for r in rows]
+
+    def item_text_chunks(self, size: int = 20_000):
+        """Every item as ``(rowid, kind, text, detail)``, by rowid, in lists of ``size``, from one snapshot
+        (what pipeline/keyword_index.py builds its postings from)."""
+        snapshot = not self.conn.in_transaction
+        if snapshot:
+            self.conn.execute("BEGIN")
+        try:
+            rows = self.conn.execute("SELECT rowid, kind, text, detail FROM items ORDER BY rowid")
+            while chunk := rows.fetchmany(size):
+                yield chunk
+        finally:
+            if snapshot:
+                self.conn.execute("COMMIT")
+
+    def fts_tokens(self, chunks: Sequence[str]) -> list[list[str]]:
+        """The terms the item index ``items_fts`` makes of each text (its own tokenizer, porter stems and
+        all), in order: the texts go through a scratch FTS5 table with the same tokenizer."""
+        if not getattr(self, "_token_probe", False):
+            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'items_fts'").fetchone()
+            found = re.search(r"tokenize\s*=\s*'([^']*)'", row[0] if row else "")
+            tokenizer = found.group(1) if found else "unicode61"
+            self.conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.rl_probe USING fts5(x, tokenize='{tokenizer}')")
+            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.rl_probe_terms USING fts5vocab(temp, rl_probe, instance)")
+            self._token_probe = True
+        out: list[list[tuple[int, str]]] = [[] for _ in chunks]
+        for at in range(0, len(chunks), 50_000):
+            part = chunks[at:at + 50_000]
+            self.conn.execute("DELETE FROM temp.rl_probe")
+            self.conn.executemany("INSERT INTO temp.rl_probe (rowid, x) VALUES (?, ?)",
+                                  ((at + i + 1, c) for i, c in enumerate(part)))
+            for term, doc, offset in self.conn.execute("SELECT term, doc, offset FROM temp.rl_probe_terms"):
+                out[doc - 1].append((offset, term))
+        self.conn.execute("DELETE FROM temp.rl_probe")
+        return [[term for _, term in sorted(found)] for found in out]
 
     def allowed_rowids(self, kinds: Sequence[str], filters) -> "np.ndarray":
         """The rowids of the items of ``kinds`` within ``filters``, ascending (an int64 array)."""

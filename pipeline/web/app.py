@@ -66,11 +66,11 @@ class Library:
         if self._searcher is None:
             from ..search import Searcher
 
-            self._searcher = Searcher(self.store, self._embedder)
+            self._searcher = Searcher(self.store, self._embedder, resident=True)
         return self._searcher
 
     def warm(self) -> None:
-        """Load the query encoder and the semantic index now, so the first search is as fast as the rest.
+        """Load the query encoder, the semantic index and the word index now, so the first search is as fast as the rest.
 
         Also keeps BLAS to one thread in this process: a query is one short text, and two BLAS threads
         fighting for cores that a batch (or anything else) is using made encoding it 30 times slower
@@ -85,6 +85,7 @@ class Library:
             if searcher.reads("warm up"):
                 self._embedder.embed(["warm up"])
             searcher.index  # noqa: B018 (loads the vectors)
+            searcher.keyword_index()  # and the word index
         except Exception as exc:  # a store without vectors still serves every page; search says why
             log.warning("search warm-up failed: %s", exc)
         _one_blas_thread()  # and the libraries the encoder loaded
