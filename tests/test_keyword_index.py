@@ -121,3 +121,18 @@ def test_any_text_any_query_same_scores_as_fts5(tmp_path_factory, reports, query
             assert any(len(store.fts_tokens([t])[0]) != 1 for t in terms)
         else:
             assert found == store.keyword_ranking("items_fts", expression, ("practices", "findings"), Filters(), 20)
+
+
+def test_hybrid_search_ranks_words_in_its_own_thread_from_memory_too(mixed_store):
+    from pipeline.vectors import index_items
+    from tests.test_search import BagOfWordsEmbedder
+
+    index_items(mixed_store, BagOfWordsEmbedder())
+    resident = Searcher(mixed_store, BagOfWordsEmbedder(), resident=True)
+    one_off = Searcher(mixed_store, BagOfWordsEmbedder())
+    for query in QUERIES:
+        got = [h.as_dict() for h in resident.search(query, mode="hybrid", kinds=("practices", "findings"))]
+        assert got == [h.as_dict() for h in one_off.search(query, mode="hybrid", kinds=("practices", "findings"))]
+    assert resident.keyword_index() is not None
+    resident.close()
+    one_off.close()
