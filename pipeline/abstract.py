@@ -180,8 +180,9 @@ class _Layout:
         self.sections = sorted(report.sections, key=lambda s: (s.span[0], -s.span[1]))
         self.section_starts = [s.span[0] for s in self.sections]
         skip, summary = _heading_pattern("skip_headings", anchored=True), _heading_pattern("summary_headings")
-        self.excluded = [is_method_or_background(s) or bool(skip.search(s.heading)) for s in self.sections]
-        self.summary = [s.kind in ("findings", "recommendations") or bool(summary.search(s.heading))
+        self.skipped = [bool(skip.search(s.heading)) for s in self.sections]
+        self.background = [is_method_or_background(s) for s in self.sections]
+        self.summary = [s.kind == "findings" or bool(summary.search(s.heading))
                         for s in self.sections]
         # an extracted item's headline: the sentence its span opens with
         self.heads = sorted((i.span[0], i.span[0] + max(len(i.text), 1), kind)
@@ -189,6 +190,18 @@ class _Layout:
                             for i in items)
         kinds = set(cues()["key_figure_kinds"])
         self.figures = sorted(f.span[0] for f in analysis.figures if f.kind in kinds)
+
+    def excluded(self, inside: list[int]) -> bool:
+        """Within an appendix or reference part, or within a method or background part that no summary
+        part holds (an "Introduction" among a report's numbered conclusions is part of its summary)."""
+        for i in inside:  # outermost first
+            if self.skipped[i]:
+                return True
+            if self.summary[i]:
+                return any(self.skipped[j] for j in inside)
+            if self.background[i]:
+                return True
+        return False
 
     def containing(self, pos: int) -> list[int]:
         """Indices of the sections holding ``pos``, outermost first."""
@@ -234,7 +247,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
     rows = []  # (span, prior, is recommendation)
     for start, end in spans:
         inside = layout.containing(start)
-        if any(layout.excluded[i] for i in inside) or method.search(text[start:end]):
+        if layout.excluded(inside) or method.search(text[start:end]):
             continue
         items = layout.items_at(start, end)
         opens, section_lead = layout.leads(start, inside[-1] if inside else None)
@@ -263,7 +276,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
     centrality = textrank(similarity)
     score = prior + centrality / max(float(centrality.max()), 1e-12)
     points = [i.text for i in (*analysis.findings, *analysis.recommendations)] + [
-        s.heading for i, s in enumerate(layout.sections) if not layout.excluded[i]]
+        s.heading for i, s in enumerate(layout.sections) if not layout.excluded([i])]
     if points:
         both = _tfidf(sentences + points, analysis.report.language)
         centroid = np.asarray(both[len(sentences):].mean(axis=0)).ravel()
@@ -271,7 +284,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
         score = score + W_POINTS * closeness / max(float(closeness.max()), 1e-12)
     recommending = [i for i, row in enumerate(rows) if row[2]]
     chosen = select_mmr(score, similarity, k, capped=set(recommending), cap=MAX_RECOMMENDING)
-    if analysis.recommendations and k >= 4 and recommending and not any(rows[i][2] for i in chosen):
+    if analysis.recommendations and k >= 3 and recommending and not any(rows[i][2] for i in chosen):
         # "what is recommended": the best recommending sentence takes the last place
         chosen[-1] = max(recommending, key=lambda i: score[i])
     return [AbstractSentence(text=sentences[i], span=rows[i][0], score=round(float(score[i]), 6))
