@@ -32,7 +32,9 @@ Protocol:
    (1,000 resamples of reports, seed 0, the same resamples for every system); seconds per report of the
    selection alone (the abstract() call for reportlens; analyze_report's time is printed once, apart);
    citation% (see is_citation_or_footnote) and methods% (see in_methods_or_background, over reports where
-   reportlens extracted findings). A system whose package is missing prints "not installed".
+   reportlens extracted findings); then, per metric, reportlens minus the best baseline on that metric, a
+   paired 95% bootstrap interval over the same resamples (above 0: ahead beyond resampling noise). A system
+   whose package is missing prints "not installed".
 
 Usage: .venv/bin/python bench/summaries.py [--k 5] [--variants minilm,tfidf] [--reports N]
 """
@@ -368,6 +370,18 @@ def print_table(rows: dict, names: list[str], n_reports: int) -> None:
         meth = 100 * np.mean(row["meth"]) if row["meth"] else 0.0
         print(f"{name:<20} {cells[0]:<22} {cells[1]:<22} {cells[2]:<22} {np.mean(row['sec']):>8.3f} "
               f"{cit:>8.1f}% {meth:>7.1f}%")
+    baselines = [n for n in names if not n.startswith("reportlens") and rows[n]["r"]]
+    for name in (n for n in names if n.startswith("reportlens") and rows[n]["r"]):
+        ours = np.array(rows[name]["r"])
+        cells = []
+        for j, metric in enumerate(("R1", "R2", "RL")):
+            best = max(baselines, key=lambda n: np.mean(np.array(rows[n]["r"])[:, j]), default=None)
+            if best is None:
+                continue
+            mean, lo, hi = bootstrap(ours[:, j] - np.array(rows[best]["r"])[:, j], draws)
+            cells.append(f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}] vs {best}")
+        if cells:
+            print(f"{name} minus the best baseline (paired, same resamples): " + "; ".join(cells))
 
 
 if __name__ == "__main__":

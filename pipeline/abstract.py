@@ -30,6 +30,7 @@ MAX_CANDIDATES = 160
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?。！？；;][\"'”’」』)）\]]*$")
 _TRAILING_MARKS = re.compile(r"(?:\s*\[\d{1,3}(?:,\s*\d{1,3})*\])+$")  # footnote markers after the full stop
+_BULLET = re.compile(r"[•*·▪‣◦\-–—]\s+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 # The score's weights (``sentence_score``): one for each kind of evidence that a sentence states a main
@@ -92,6 +93,11 @@ def is_citation(sentence: str) -> bool:
     return bool(_patterns("citation_patterns").search(sentence.lstrip()))
 
 
+def is_method_sentence(sentence: str) -> bool:
+    """How the study was done ("To address these objectives, we reviewed ...", "We interviewed officials ...")."""
+    return bool(_patterns("method_sentences").search(sentence.strip()))
+
+
 def paragraph_start(text: str, breaks: list[int], pos: int) -> int:
     """Start of the blank-line paragraph holding ``pos`` (``breaks``: ends of blank-line runs, sorted)."""
     i = bisect.bisect_right(breaks, pos) - 1
@@ -104,8 +110,8 @@ def _paragraph_breaks(text: str) -> list[int]:
 
 def candidate_sentences(analysis: Analysis) -> list[tuple[int, int]]:
     """Prose sentences of 8–80 words that state something: not headings, titles or table cells, not
-    citations or footnote text, not figure captions; footnote markers after the full stop are left out of
-    the span."""
+    citations or footnote text, not figure captions; a list item's bullet and footnote markers after the
+    full stop are left out of the span."""
     report = analysis.report
     text = report.text
     headings = {s.heading_span for s in report.sections if s.heading_span}
@@ -116,6 +122,9 @@ def candidate_sentences(analysis: Analysis) -> list[tuple[int, int]]:
                        and re.search(r"bibliograph|references|related .* (?:products|work)|参考文献", s.heading, re.I)]
     out = []
     for start, end in sentence_spans(text, language=report.language):
+        bullet = _BULLET.match(text, start, end)  # a list item's bullet is not part of its sentence
+        if bullet:
+            start = bullet.end()
         marks = _TRAILING_MARKS.search(text, start, end)
         if marks and marks.start() > start:
             end = marks.start()
@@ -184,10 +193,15 @@ class _Layout:
         self.background = [is_method_or_background(s) for s in self.sections]
         self.summary = [s.kind == "findings" or bool(summary.search(s.heading))
                         for s in self.sections]
-        # an extracted item's headline: the sentence its span opens with
-        self.heads = sorted((i.span[0], i.span[0] + max(len(i.text), 1), kind)
-                            for kind, items in (("finding", analysis.findings), ("recommendation", analysis.recommendations))
-                            for i in items)
+        # an extracted item's headline sentence: where its text lies in its span (not always at the start: a
+        # recommendation's paragraph may open with the reasoning that leads to it)
+        self.heads = []
+        for kind, items in (("finding", analysis.findings), ("recommendation", analysis.recommendations)):
+            for item in items:
+                at = self.text.find(item.text[:60], item.span[0], item.span[1]) if item.text else -1
+                at = item.span[0] if at < 0 else at
+                self.heads.append((at, at + max(len(item.text), 1), kind))
+        self.heads.sort()
         kinds = set(cues()["key_figure_kinds"])
         self.figures = sorted(f.span[0] for f in analysis.figures if f.kind in kinds)
 
@@ -243,11 +257,10 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
         return []
     k = k or abstract_length(len(spans))
     layout = _Layout(analysis)
-    method = _patterns("method_sentences")
     rows = []  # (span, prior, is recommendation)
     for start, end in spans:
         inside = layout.containing(start)
-        if layout.excluded(inside) or method.search(text[start:end]):
+        if layout.excluded(inside) or is_method_sentence(text[start:end]):
             continue
         items = layout.items_at(start, end)
         opens, section_lead = layout.leads(start, inside[-1] if inside else None)

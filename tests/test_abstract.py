@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.abstract import abstract, abstract_length, candidate_sentences, is_citation, select_mmr
+from pipeline.abstract import (abstract, abstract_length, candidate_sentences, is_citation, is_method_sentence,
+                               select_mmr)
 from pipeline.records import Analysis, Report, Section
 
 FIXTURES = Path(__file__).parent / "fixtures" / "summaries"
@@ -135,3 +136,23 @@ def test_mmr_skips_a_near_duplicate_and_caps_the_capped():
     assert 1 not in select_mmr(score, similarity, 3)
     chosen = select_mmr(score, np.eye(5), 3, capped={0, 1, 2}, cap=1)
     assert sum(i in {0, 1, 2} for i in chosen) == 1 and len(chosen) == 3
+
+
+@pytest.mark.parametrize("sentence, method", [
+    ("To address these objectives, we reviewed grant agreements and program guidance.", True),
+    ("To assess the potential of new vehicle technologies to cut fuel use, we examined studies by DOE.", True),
+    ("In addition, we interviewed officials from 12 selected states.", True),
+    ("- interviewed officials and stakeholders from 15 organizations;", True),
+    ("We conducted this performance audit in accordance with generally accepted government auditing standards.", True),
+    ("We found that 9 of the 12 selected states could not say how many breaks were prevented.", False),
+    ("We estimate that 62 percent of small utilities lacked the staff to manage contracts.", False),
+])
+def test_method_sentences_are_told_from_findings_in_the_first_person(sentence, method):
+    assert is_method_sentence(sentence) is method
+
+
+def test_a_list_items_bullet_is_left_out_of_its_span():
+    text = ("Findings\n\n- Ethanol made from corn costs more to produce than gasoline because the feedstock is "
+            "expensive.\n- Fuel cell vehicles cost far more to build than conventional vehicles do today.\n")
+    analysis = Analysis(report=Report(id="b", source="b", title="t", language="en", text=text))
+    assert [text[s:e][:8] for s, e in candidate_sentences(analysis)] == ["Ethanol ", "Fuel cel"]
