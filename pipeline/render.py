@@ -97,6 +97,35 @@ def _md_escape(text: str) -> str:
     return text.replace("\n", " ").replace("|", "\\|").strip()
 
 
+# A long report's Markdown summary shows its most important findings (headlines), recommendations (in full,
+# about five wrapped lines each) and top-level practices, so the whole fits on two screens (tests/test_render.py)
+TOP_N = 5
+TOP_RECOMMENDATIONS = 4
+ALL_UP_TO = 8  # a report with at most this many shows them all
+
+
+def top_items(items: list, n: int = TOP_N, all_up_to: int = ALL_UP_TO) -> list:
+    """All ``items`` when there are few, else the ``n`` most important (by ``score``), in reading order."""
+    if len(items) <= all_up_to:
+        return list(items)
+    ranked = sorted(range(len(items)), key=lambda i: (-items[i].score, i))[:n]
+    return [items[i] for i in sorted(ranked)]
+
+
+def _full(text: str, detail: str) -> str:
+    return f"**{text.strip()}** {detail.strip()}".strip() if detail.strip() else text.strip()
+
+
+def _clip(text: str, width: int) -> str:
+    """A label cut at a word to ``width`` characters (what a figure measures is a label, not report text)."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:text.rfind(" ", 0, width) if " " in text[:width] else width] + " …"
+
+
+def _span(span) -> str:
+    return f" <sub>[{span[0]}–{span[1]}]</sub>" if span else ""
+
+
 def summary_markdown(analysis: Analysis) -> str:
     """The structured summary of one report as Markdown, for people; every line cites a span."""
     r = analysis.report
@@ -114,6 +143,7 @@ def summary_markdown(analysis: Analysis) -> str:
     lines += [" · ".join(facts), ""]
     if s is None:
         return "\n".join(lines + ["_No summary stored for this report; re-run `reportlens run`._", ""])
+    more_hint = f"`reportlens summarize {r.id} --format json` lists them all, in full"
     if s.abstract:
         lines += ["## Abstract", ""]
         lines += [f"> {_md_escape(a.text)} <sub>[{a.span[0]}–{a.span[1]}]</sub>" for a in s.abstract]
@@ -123,7 +153,7 @@ def summary_markdown(analysis: Analysis) -> str:
         for f in s.key_figures:
             value = ("" if f.qualifier == "=" else f.qualifier + " ") + _fmt_number(f.value) + \
                 (f" {f.unit}" if f.unit else "")
-            lines.append(f"| {_md_escape(value)} | {_md_escape(f.measures or '')} | {f.year or ''} "
+            lines.append(f"| {_md_escape(value)} | {_md_escape(_clip(f.measures or '', 50))} | {f.year or ''} "
                          f"| {_md_escape(f.text)} |")
         lines.append("")
     if s.stages:
@@ -141,17 +171,31 @@ def summary_markdown(analysis: Analysis) -> str:
                 lines.append(f"{'  ' * depth}- {_md_escape(node.text)}{theme}")
                 walk(node.children, depth + 1)
 
-        walk(s.practice_tree, 0)
+        roots = s.practice_tree if len(s.practice_tree) <= ALL_UP_TO else s.practice_tree[:TOP_N]
+        walk(roots, 0)
+        if len(roots) < len(s.practice_tree):
+            lines += ["", f"_{len(s.practice_tree) - len(roots)} more practices: {more_hint}._"]
         lines.append("")
     if s.findings:
-        lines += ["## Findings", ""] + [f"- {_md_escape(f.text)}" for f in s.findings] + [""]
+        shown = top_items(s.findings)
+        lines += [f"## Findings ({len(s.findings)})" if len(shown) < len(s.findings) else "## Findings", ""]
+        # a finding's headline states it (its detail is the evidence, in the JSON); a recommendation is shown
+        # whole, since its later sentences carry the plan elements it requires
+        lines += [f"- {_md_escape(f.text)}{_span(f.span)}" for f in shown]
+        if len(shown) < len(s.findings):
+            lines += ["", f"_{len(s.findings) - len(shown)} more findings: {more_hint}._"]
+        lines.append("")
     if s.recommendations:
-        lines += ["## Recommendations", ""]
-        for rec in s.recommendations:
+        shown = top_items(s.recommendations, TOP_RECOMMENDATIONS)
+        lines += [f"## Recommendations ({len(s.recommendations)})" if len(shown) < len(s.recommendations)
+                  else "## Recommendations", ""]
+        for rec in shown:
             target = f" (→ {_md_escape(rec.target)})" if rec.target else ""
-            lines.append(f"- {_md_escape(rec.text)}{target}")
+            lines.append(f"- {_md_escape(_full(rec.text, rec.detail))}{target}{_span(rec.span)}")
             for ref in rec.supported_by:
                 lines.append(f"  - builds on: {_md_escape(ref.text)}")
+        if len(shown) < len(s.recommendations):
+            lines += ["", f"_{len(s.recommendations) - len(shown)} more recommendations: {more_hint}._"]
         lines.append("")
     if s.lessons:
         lines += ["## Lessons", ""]

@@ -2,21 +2,21 @@
 
 A summary gathers what the other stages extracted (key figures, stages in order, the practice tree with
 themes, findings, recommendations with what supports them, studied → target lessons) and adds a short
-abstract: the most central sentences by TextRank over TF-IDF sentence similarities (``abstract`` takes an
-embedder for comparison in bench/summaries.py), each with its span into the report text.
+abstract (pipeline/abstract.py: sentences from the report's summary parts, findings and recommendations,
+each with its span into the report text).
 """
 from __future__ import annotations
 
-import re
+import bisect
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from .nlp import sentence_spans
+from .abstract import abstract, candidate_sentences, textrank  # noqa: F401  (the summary's API)
 from .records import (
-    AbstractSentence,
     Analysis,
     Figure,
+    FindingSummary,
     ItemRef,
     KeyFigure,
     Lesson,
@@ -29,50 +29,8 @@ from .records import (
 if TYPE_CHECKING:  # pragma: no cover
     from .embed import Embedder
 
-MAX_CANDIDATES = 160
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE_END = re.compile(r"[.!?。！？；;][\"'”’」』)）\]]*$")
 _KIND_WEIGHT = {"money": 1.0, "percent": 0.9, "count": 0.7, "quantity": 0.7, "ratio": 0.6,
                 "duration": 0.2, "rank": 0.3, "date": 0.0}
-
-
-def textrank(similarity: np.ndarray, damping: float = 0.85, iterations: int = 200, tol: float = 1e-9) -> np.ndarray:
-    """PageRank scores over a weighted, undirected similarity graph (negative weights dropped)."""
-    n = similarity.shape[0]
-    if n == 0:
-        return np.zeros(0)
-    weights = np.clip(similarity.astype(np.float64), 0.0, None)
-    np.fill_diagonal(weights, 0.0)
-    out = weights.sum(axis=1, keepdims=True)
-    # A sentence similar to nothing links to everyone, so the walk never gets stuck.
-    transition = np.where(out > 0, weights / np.where(out > 0, out, 1.0), 1.0 / n)
-    scores = np.full(n, 1.0 / n)
-    for _ in range(iterations):
-        updated = (1 - damping) / n + damping * transition.T @ scores
-        if np.abs(updated - scores).sum() < tol:
-            scores = updated
-            break
-        scores = updated
-    return scores
-
-
-def _candidate_sentences(analysis: Analysis) -> list[tuple[int, int]]:
-    report = analysis.report
-    text = report.text
-    headings = {s.heading_span for s in report.sections if s.heading_span}
-    out = []
-    for start, end in sentence_spans(text, language=report.language):
-        sentence = text[start:end]
-        n_words = len(_WORD.findall(sentence)) if report.language != "zh" else len(sentence) // 2
-        if not 8 <= n_words <= 80 or (start, end) in headings:
-            continue
-        letters = sum(ch.isalpha() for ch in sentence)
-        if letters < 0.6 * len(sentence):  # tables, citations, lists of numbers
-            continue
-        if not _SENTENCE_END.search(sentence):  # titles, headings and table cells are not sentences
-            continue
-        out.append((start, end))
-    return out
 
 
 def _tfidf(texts: list[str], language: str):
@@ -80,39 +38,6 @@ def _tfidf(texts: list[str], language: str):
     from .tfidf import tfidf_rows
 
     return tfidf_rows(texts, language)
-
-
-def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optional[int] = None) -> list[AbstractSentence]:
-    """The 3–5 most central sentences of the report, in reading order."""
-    text = analysis.report.text
-    spans = _candidate_sentences(analysis)
-    if not spans:
-        return []
-    sentences = [text[s:e] for s, e in spans]
-    tfidf = _tfidf(sentences, analysis.report.language)
-    if len(spans) > MAX_CANDIDATES:
-        # Pre-select by closeness to the whole document, so the encoder sees a bounded number of sentences.
-        centroid = np.asarray(tfidf.mean(axis=0)).ravel()
-        closeness = tfidf @ centroid
-        keep = sorted(np.argsort(-closeness, kind="stable")[:MAX_CANDIDATES])
-        spans = [spans[i] for i in keep]
-        sentences = [sentences[i] for i in keep]
-        tfidf = tfidf[keep]
-    if embedder is not None:
-        vectors = embedder.embed(sentences)
-        similarity = vectors @ vectors.T
-    else:
-        similarity = (tfidf @ tfidf.T).toarray()
-    scores = textrank(similarity)
-    k = k or (3 if len(spans) < 40 else 5)
-    chosen: list[int] = []
-    for i in np.argsort(-scores, kind="stable"):
-        if all(similarity[i, j] < 0.9 for j in chosen):
-            chosen.append(int(i))
-        if len(chosen) == k:
-            break
-    return [AbstractSentence(text=sentences[i], span=spans[i], score=round(float(scores[i]), 6))
-            for i in sorted(chosen)]
 
 
 def key_figures(analysis: Analysis, limit: int = 5) -> list[KeyFigure]:
@@ -151,19 +76,44 @@ def practice_tree(analysis: Analysis) -> list[PracticeNode]:
     return roots
 
 
+W_FIGURE = 0.3  # an item that holds a key figure (money, a share, a count) states a result
+W_ACTOR = 0.3  # a recommendation that names who should act ("The Secretary should ...") asks for action
+
+
+def importance(analysis: Analysis) -> dict[str, float]:
+    """Importance of each finding and recommendation (by id): its TextRank centrality among all of them over
+    TF-IDF similarities (0–1, the most central 1), plus ``W_FIGURE`` when it holds a key figure and
+    ``W_ACTOR`` for a recommendation that names who should act. A long report shows its top-N by this."""
+    items = [*analysis.findings, *analysis.recommendations]
+    if not items:
+        return {}
+    tfidf = _tfidf([f"{i.text} {i.detail}" for i in items], analysis.report.language)
+    centrality = textrank((tfidf @ tfidf.T).toarray())
+    centrality = centrality / max(float(centrality.max()), 1e-12)
+    starts = sorted(f.span[0] for f in analysis.figures if f.kind in ("money", "percent", "count", "quantity", "ratio"))
+    scores = {}
+    for item, value in zip(items, centrality):
+        i = bisect.bisect_left(starts, item.span[0])
+        value += W_FIGURE * (i < len(starts) and starts[i] < item.span[1])
+        value += W_ACTOR * bool(getattr(item, "target", None))
+        scores[item.id] = round(float(value), 6)
+    return scores
+
+
 def summarize(analysis: Analysis, embedder: Optional["Embedder"] = None) -> Summary:
     """The structured summary of one analysed report."""
     report = analysis.report
     texts = {i.id: i.text for i in (*analysis.findings, *analysis.practices)}
-    findings = [ItemRef(id=f.id, text=f.text) for f in analysis.findings]
+    scores = importance(analysis)
+    findings = [FindingSummary(id=f.id, text=f.text, detail=f.detail, span=f.span, score=scores.get(f.id, 0.0))
+                for f in analysis.findings]
     lessons = []
     if report.studied_regions and report.target_region:
-        lessons = [Lesson(studied_region=report.studied_regions[0], target_region=report.target_region, finding=f)
-                   for f in findings]
+        lessons = [Lesson(studied_region=report.studied_regions[0], target_region=report.target_region,
+                          finding=ItemRef(id=f.id, text=f.text)) for f in findings]
     return Summary(
-        # TF-IDF similarities, not sentence vectors (bench/summaries.py, 21 GAO reports: R1/R2/RL 0.353/0.122/
-        # 0.182 against MiniLM's 0.400/0.131/0.183, intervals overlapping) in 0.03 s instead of 2.2 s a report,
-        # more than all the other stages of the analysis (1.4 s)
+        # TF-IDF similarities, not sentence vectors: the structure of the report carries the choice
+        # (bench/summaries.py), and encoding every sentence would cost more than the rest of the analysis
         abstract=abstract(analysis),
         key_figures=key_figures(analysis),
         stages=[StageSummary(order=s.order, label=s.label, start=s.start, end=s.end)
@@ -171,7 +121,8 @@ def summarize(analysis: Analysis, embedder: Optional["Embedder"] = None) -> Summ
         practice_tree=practice_tree(analysis),
         findings=findings,
         recommendations=[
-            RecommendationSummary(id=r.id, text=r.text, target=r.target,
+            RecommendationSummary(id=r.id, text=r.text, detail=r.detail, span=r.span, score=scores.get(r.id, 0.0),
+                                  target=r.target,
                                   supported_by=[ItemRef(id=i, text=texts[i]) for i in r.supports if i in texts])
             for r in analysis.recommendations
         ],

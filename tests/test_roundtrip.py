@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.export import to_json, to_json_line, write_jsonl
-from pipeline.records import (AbstractSentence, Analysis, Change, Figure, Finding, ItemRef, Practice, PracticeNode,
+from pipeline.records import (AbstractSentence, Analysis, Change, Figure, Finding, FindingSummary, ItemRef, Practice, PracticeNode,
                               Recommendation, RecommendationSummary, Report, Section, Stage, Summary)
 from pipeline.store import Store
 
@@ -58,8 +58,9 @@ def analyses(draw) -> Analysis:
     summary = draw(st.none() | st.just(Summary(
         abstract=[AbstractSentence(text=draw(TEXT), span=span(), score=draw(NUMBER))],
         practice_tree=[PracticeNode(id=p.id, text=p.text, children=[]) for p in practices],
-        findings=[ItemRef(id=f.id, text=f.text) for f in findings],
-        recommendations=[RecommendationSummary(id=r.id, text=r.text, target=r.target) for r in recommendations])))
+        findings=[FindingSummary(id=f.id, text=f.text, detail=f.detail, span=f.span) for f in findings],
+        recommendations=[RecommendationSummary(id=r.id, text=r.text, detail=r.detail, span=r.span, target=r.target)
+                         for r in recommendations])))
     return Analysis(report=report, figures=figures, stages=stages, practices=practices, findings=findings,
                     recommendations=recommendations, summary=summary)
 

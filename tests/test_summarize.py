@@ -94,9 +94,9 @@ def test_abstract_skips_titles_and_headings():
             + " ".join(f"County {i} reported on party building work in the two new organizations of Zhejiang "
                        f"Province as topic {i}." for i in range(12)))
     analysis = Analysis(report=Report(id="t", source="t", title="Investigation Report", language="en", text=text))
-    from pipeline.summarize import _candidate_sentences
+    from pipeline.summarize import candidate_sentences
 
-    candidates = [text[s:e] for s, e in _candidate_sentences(analysis)]
+    candidates = [text[s:e] for s, e in candidate_sentences(analysis)]
     assert len(candidates) == 12 and all(c.startswith("County") for c in candidates)
 
 
