@@ -72,7 +72,8 @@ def seed_practices() -> list[tuple[str, str]]:
     seeds: list[tuple[str, str]] = []
     for path in sorted(FIXTURES.glob("*.json")):
         for p in json.loads(path.read_text(encoding="utf-8"))["practices"]:
-            seeds.append((p["text"], p.get("detail", "")))
+            if not re.search(r"[\u3400-\u9fff]", p["text"]):  # English seeds: the variants are English
+                seeds.append((p["text"], p.get("detail", "")))
     if MODEL_REPORT.exists():
         text = MODEL_REPORT.read_text(encoding="utf-8")
         pattern = r"(?:First|Second|Third|Fourth|Fifth|Sixth|The (?:first|second|third|fourth|fifth|sixth) is),? ([^.]{20,200})\."

@@ -113,8 +113,10 @@ def noun_phrases(doc: "Doc", head_chars: int | None = None) -> dict[str, float]:
                 add([*words, "and", *other], root.idx)
             if child.dep_ == "prep" and child.lower_ in LINKING_PREPOSITIONS:
                 objects = [t for t in child.children if t.dep_ == "pobj" and t.i in chunk_by_root]
-                if objects and len(words) + len(chunk_by_root[objects[0].i]) < MAX_PHRASE_WORDS:
-                    add([*words, child.lower_, *chunk_by_root[objects[0].i]], root.idx)
+                other = chunk_by_root[objects[0].i] if objects else []
+                # "waste of facility" yes, "EM waste of EM facility" no: the two sides name different things
+                if other and len(words) + len(other) < MAX_PHRASE_WORDS and not set(words) & set(other):
+                    add([*words, child.lower_, *other], root.idx)
     return phrases
 
 

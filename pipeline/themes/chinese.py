@@ -15,7 +15,6 @@ from typing import Sequence
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "themes"
 MIN_CHARS, MAX_CHARS = 2, 10
-MAX_WORDS = 4
 DETAIL_WEIGHT = 0.5
 # jieba flags of words a noun phrase is made of (nouns, verbal nouns, idioms, abbreviations, distinguishers)
 NOMINAL = frozenset({"n", "nz", "nt", "vn", "j", "l", "i", "an", "ng", "nl", "b", "g"})
@@ -65,17 +64,17 @@ def _runs(clause: str) -> list[list[str]]:
 
 
 def _phrases_of_run(run: list[str]) -> set[str]:
-    """Contiguous word n-grams of a run that do not start on a generic word ("大力发展", "工作"); a generic
-    word may end one ("党建工作", "体制改革")."""
+    """The run and its tails ("农村扶贫开发", "扶贫开发"): a Chinese noun phrase ends on its head, so a tail keeps
+    the head and a cut-off start ("气候变化国家" of "气候变化国家方案") would lose it. No tail starts on a generic
+    word ("大力发展", "工作"); a generic word may end one ("党建工作", "体制改革")."""
     generic = generic_words()
     out = set()
     for i in range(len(run)):
-        if run[i] in generic:
+        phrase = "".join(run[i:])
+        if run[i] in generic or len(phrase) < MIN_CHARS:
             continue
-        for j in range(i + 1, min(len(run), i + MAX_WORDS) + 1):
-            phrase = "".join(run[i:j])
-            if MIN_CHARS <= len(phrase) <= MAX_CHARS:
-                out.add(phrase)
+        if len(phrase) <= MAX_CHARS:
+            out.add(phrase)
     return out
 
 

@@ -33,7 +33,7 @@ LENGTH_BONUS = 0.03
 MAX_LABEL_WORDS = 5
 MAX_LABEL_CHARS_ZH = 10
 CJK = re.compile(r"[\u3400-\u9fff]")
-PLACE_WORDS = re.compile(r"\b(?:city|province|county|prefecture|municipality)\b|[省市县]$", re.I)
+PLACE_WORDS = re.compile(r"\b(?:city|province|county|prefecture|municipality)\b|(?:[省市县]|地区)$", re.I)
 
 
 def is_chinese(text: str) -> bool:
@@ -149,7 +149,9 @@ def choose_labels(
     for g, (group, keys) in enumerate(zip(candidates, key_phrases)):
         label = ""
         if group:
-            label = max(group, key=lambda p: (margins[p][g] + LENGTH_BONUS * _extra_words(p), -group.index(p))) \
+            # a phrase of two words or more (four characters) that fits beats a lone word that fits better
+            label = max(group, key=lambda p: (bool(margins[p][g] > 0), bool(margins[p][g] > 0 and _extra_words(p)),
+                                              margins[p][g] + LENGTH_BONUS * _extra_words(p), -group.index(p))) \
                 if margins else group[0]
         if named and group:
             best_margin = margins[label][g] + LENGTH_BONUS * _extra_words(label)
@@ -162,7 +164,7 @@ def choose_labels(
 
 
 def _extra_words(phrase: str) -> int:
-    words = len(phrase.split()) if not is_chinese(phrase) else len(phrase) // 2
+    words = len(phrase.split()) if not is_chinese(phrase) else (len(phrase) + 1) // 2
     return min(max(words - 1, 0), 2)
 
 
