@@ -166,3 +166,12 @@ def test_english_noun_phrases_include_of_and_in_phrases_but_no_verb_phrases():
     phrases = parse_phrases([(text, len(text))])[0]
     assert "party organization in private firm" in phrases or "secretary of party organization" in phrases
     assert not any(p.split()[0] == "train" for p in phrases)
+
+
+def test_no_english_phrase_names_a_place_or_people_the_region_field_does_not_know():
+    from pipeline.components.noun_phrases import parse_phrases
+
+    text = "Adopt the Canadian leasing model of Ontario for federal buildings"
+    phrases = parse_phrases([(text, len(text))])[0]
+    assert phrases and not any("ontario" in p.lower() or "canadian" in p.lower() for p in phrases)
+    assert any("leasing model" in p for p in phrases)

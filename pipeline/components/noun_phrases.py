@@ -24,6 +24,8 @@ LINKING_PREPOSITIONS = frozenset({"of", "in"})
 DROP_EDGE_POS = frozenset({"DET", "PRON", "NUM", "PUNCT", "CCONJ", "ADP", "PART", "SYM", "X", "VERB", "AUX", "ADV"})
 DROP_DEP = frozenset({"det", "poss", "case", "predet", "nummod", "punct", "cc", "prep", "neg", "quantmod"})
 PLACE_HEADS = frozenset({"city", "province", "county", "district", "state", "town", "village", "country"})
+# entities that name a place or a people ("Ontario", "the Yangtze", "Canadian"): regions are a field, no label
+PLACE_ENTITIES = frozenset({"GPE", "LOC", "NORP", "FAC"})
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +80,10 @@ def informative(words: list[str]) -> bool:
 
 
 def _is_place_name(tokens: Sequence["Token"]) -> bool:
-    """"Jinhua City", "Zhejiang Province": regions are a field of their own, never a label."""
+    """"Jinhua City", "Zhejiang Province", "Ontario Realty Corporation": regions are a field, never a label."""
     tokens = [t for t in tokens if t.pos_ not in {"DET", "PUNCT"}]
+    if any(t.ent_type_ in PLACE_ENTITIES for t in tokens):
+        return True
     return bool(tokens) and all(t.pos_ == "PROPN" or (t.lower_ in PLACE_HEADS and t is tokens[-1]) for t in tokens) \
         and (tokens[-1].lower_ in PLACE_HEADS or tokens[-1].ent_type_ in {"GPE", "LOC"})
 
@@ -98,13 +102,17 @@ def noun_phrases(doc: "Doc", head_chars: int | None = None) -> dict[str, float]:
 
     chunk_by_root: dict[int, list[str]] = {}
     for chunk in doc.noun_chunks:
-        if _is_place_name(list(chunk)):
+        tokens = list(chunk)
+        places = [k for k, t in enumerate(tokens) if t.ent_type_ in PLACE_ENTITIES]
+        if places and tokens[places[-1]] is not chunk.root:
+            tokens = tokens[places[-1] + 1:]  # "the Canadian leasing model": "leasing model"
+        if not tokens or _is_place_name(tokens):
             continue
-        words = clean_words(list(chunk))
+        words = clean_words(tokens)
         if informative(words):
             chunk_by_root[chunk.root.i] = words
             for start in range(max(1, len(words) - 1)):  # "municipal demonstration site" also supports "demonstration site"
-                add(words[start:], chunk.start_char)
+                add(words[start:], tokens[0].idx)
     for root_index, words in chunk_by_root.items():
         root = doc[root_index]
         for child in root.children:
@@ -145,6 +153,9 @@ def parse_phrases(texts: Iterable[tuple[str, int]]) -> list[dict[str, float]]:
             for k, doc in zip(suspects, nlp.pipe(with_subject, batch_size=256)):
                 if doc[1].pos_ == "VERB" and doc[1].dep_ == "ROOT":
                     docs[k] = doc
+        if disabled:  # places: the recognizer only where a proper noun could hold one (see nlp.parse_with_places)
+            for _ in nlp.get_pipe("ner").pipe([d for d in docs if any(t.pos_ == "PROPN" for t in d)], batch_size=256):
+                pass
         for key, doc in zip(missing, docs):
             shift = len(doc.text) - len(key[0])  # 3 when the re-parse with "We " was kept
             _CACHE[key] = noun_phrases(doc, key[1] + shift)
