@@ -48,9 +48,10 @@ def _word(token: "Token", last: bool) -> str:
     return word
 
 
-def clean_words(tokens: Sequence["Token"]) -> list[str]:
+def clean_words(tokens: Sequence["Token"], singular: bool = True) -> list[str]:
     """Words of a phrase: function words, verbs and vague leading words dropped at the edges, hyphenated
-    words rejoined ("non-public"), the last word in the singular."""
+    words rejoined ("non-public"), the last word in the singular (``singular``: the form phrases are counted
+    under; the words as written are what a label shows)."""
     generic = generic_words()
     kept = [t for t in tokens if (t.dep_ not in DROP_DEP and t.pos_ not in {"PUNCT", "DET", "PRON", "NUM"}) or t.text == "-"]
     while kept and (kept[0].pos_ in DROP_EDGE_POS or (kept[0].lower_ in generic and len(kept) > 1) or kept[0].text == "-"):
@@ -60,7 +61,7 @@ def clean_words(tokens: Sequence["Token"]) -> list[str]:
     words: list[str] = []
     previous: "Token | None" = None
     for token in kept:
-        word = _word(token, token is kept[-1])
+        word = _word(token, singular and token is kept[-1])
         glued = previous is not None and previous.i == token.i - 1 and not previous.whitespace_
         if words and glued and (token.text == "-" or previous.text == "-"):
             words[-1] += word
@@ -88,17 +89,22 @@ def _is_place_name(tokens: Sequence["Token"]) -> bool:
         and (tokens[-1].lower_ in PLACE_HEADS or tokens[-1].ent_type_ in {"GPE", "LOC"})
 
 
-def noun_phrases(doc: "Doc", head_chars: int | None = None) -> dict[str, float]:
+def noun_phrases(doc: "Doc", head_chars: int | None = None, surfaces: dict[str, str] | None = None
+                 ) -> dict[str, float]:
     """Candidate label phrases of one parsed practice with their weight (1, or ``DETAIL_WEIGHT`` for a phrase
-    starting at or after ``head_chars``, in the detail)."""
+    starting at or after ``head_chars``, in the detail). ``surfaces`` receives each phrase as written
+    ("party organizations in private firms" for "party organization in private firm")."""
     head_chars = len(doc.text) if head_chars is None else head_chars
     phrases: dict[str, float] = {}
+    written: dict[tuple[str, ...], list[str]] = {}  # singular words -> the words as written
 
     def add(words: list[str], at_char: int) -> None:
         if informative(words):
             phrase = " ".join(words)
             weight = 1.0 if at_char < head_chars else DETAIL_WEIGHT
             phrases[phrase] = max(phrases.get(phrase, 0.0), weight)
+            if surfaces is not None and phrase not in surfaces:
+                surfaces[phrase] = " ".join(written.get(tuple(words), words))
 
     chunk_by_root: dict[int, list[str]] = {}
     for chunk in doc.noun_chunks:
@@ -109,26 +115,33 @@ def noun_phrases(doc: "Doc", head_chars: int | None = None) -> dict[str, float]:
         if not tokens or _is_place_name(tokens):
             continue
         words = clean_words(tokens)
+        as_written = clean_words(tokens, singular=False)
         if informative(words):
             chunk_by_root[chunk.root.i] = words
             for start in range(max(1, len(words) - 1)):  # "municipal demonstration site" also supports "demonstration site"
+                if len(as_written) == len(words):
+                    written[tuple(words[start:])] = as_written[start:]
                 add(words[start:], tokens[0].idx)
     for root_index, words in chunk_by_root.items():
         root = doc[root_index]
         for child in root.children:
             other = chunk_by_root.get(child.i)
             if child.dep_ == "conj" and other and other != words and len(words) + len(other) <= 4:
+                written[(*words, "and", *other)] = [*written.get(tuple(words), words), "and",
+                                                    *written.get(tuple(other), other)]
                 add([*words, "and", *other], root.idx)
             if child.dep_ == "prep" and child.lower_ in LINKING_PREPOSITIONS:
                 objects = [t for t in child.children if t.dep_ == "pobj" and t.i in chunk_by_root]
                 other = chunk_by_root[objects[0].i] if objects else []
                 # "waste of facility" yes, "EM waste of EM facility" no: the two sides name different things
                 if other and len(words) + len(other) < MAX_PHRASE_WORDS and not set(words) & set(other):
+                    written[(*words, child.lower_, *other)] = [*written.get(tuple(words), words), child.lower_,
+                                                               *written.get(tuple(other), other)]
                     add([*words, child.lower_, *other], root.idx)
     return phrases
 
 
-_CACHE: dict[tuple[str, int], dict[str, float]] = {}
+_CACHE: dict[tuple[str, int], tuple[dict[str, float], dict[str, str]]] = {}
 _CACHE_LIMIT = 100_000
 
 
@@ -158,5 +171,13 @@ def parse_phrases(texts: Iterable[tuple[str, int]]) -> list[dict[str, float]]:
                 pass
         for key, doc in zip(missing, docs):
             shift = len(doc.text) - len(key[0])  # 3 when the re-parse with "We " was kept
-            _CACHE[key] = noun_phrases(doc, key[1] + shift)
-    return [_CACHE[t] for t in texts]
+            surfaces: dict[str, str] = {}
+            _CACHE[key] = (noun_phrases(doc, key[1] + shift, surfaces), surfaces)
+    return [_CACHE[t][0] for t in texts]
+
+
+def surface_forms(texts: Iterable[tuple[str, int]]) -> list[dict[str, str]]:
+    """Each text's phrases as written (parsed and cached by :func:`parse_phrases`)."""
+    texts = list(texts)
+    parse_phrases(texts)
+    return [_CACHE[t][1] for t in texts]

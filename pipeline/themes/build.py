@@ -30,7 +30,7 @@ from pipeline.themes.codebook import (
     match_codebook, slug, threshold,
 )
 from pipeline.themes.labels import (
-    CANDIDATES, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
+    CANDIDATES, as_written, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
     pick_key_phrases, ranked_phrases,
 )
 
@@ -114,24 +114,31 @@ def _label_groups(items: Sequence[ThemeInput], vectors: np.ndarray, groups: list
     samples = [_representatives(vectors, g.members, LABEL_SAMPLE_PER_THEME) for g in groups]
     texts = [(embedding_text(items[i]), _headline_chars(items[i])) for sample in samples for i in sample]
     regions = {item.region for item in items if item.region}
-    found = iter(phrase_lists(texts))
+    found_weights, found_surfaces = phrase_lists(texts)
+    found = iter(zip(found_weights, found_surfaces))
     weights: list[Counter[str]] = []
     supports: list[Counter[str]] = []
+    written: list[dict[str, Counter]] = []
     for sample in samples:
         weight: Counter[str] = Counter()
         support: Counter[str] = Counter()
+        forms: dict[str, Counter] = {}
         for _ in sample:
-            phrases = {p: w for p, w in next(found).items() if not names_a_region(p, regions)}
+            phrases, surfaces = next(found)
+            phrases = {p: w for p, w in phrases.items() if not names_a_region(p, regions)}
             weight.update(phrases)
             support.update(phrases.keys())
+            for p in phrases:
+                forms.setdefault(p, Counter())[surfaces.get(p, p)] += 1
         weights.append(weight)
         supports.append(support)
+        written.append(forms)
     scores = class_tfidf(weights)
     candidates, keys = [], []
-    for score, support, sample in zip(scores, supports, samples):
+    for score, support, sample, forms in zip(scores, supports, samples, written):
         ranked = ranked_phrases(score, support, len(sample))
-        candidates.append([p for p in ranked if fits_as_label(p)][:CANDIDATES])
-        keys.append(pick_key_phrases(score, support, len(sample)))
+        candidates.append(as_written([p for p in ranked if fits_as_label(p)][:CANDIDATES], forms))
+        keys.append(as_written(pick_key_phrases(score, support, len(sample)), forms))
     means = np.array([vectors[g.members].mean(axis=0) for g in groups])
     embed = None
     if embedder is not None and not (getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True)):

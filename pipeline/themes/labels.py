@@ -178,14 +178,36 @@ def _margins(vectors: np.ndarray, member_means: np.ndarray) -> np.ndarray:
     return similarity - best_other
 
 
-def phrase_lists(texts: Sequence[tuple[str, int]]) -> list[dict[str, float]]:
-    """Weighted candidate phrases of each ``(text, headline length)``: Chinese or English by the text."""
-    from pipeline.components.noun_phrases import parse_phrases
+def phrase_lists(texts: Sequence[tuple[str, int]]) -> tuple[list[dict[str, float]], list[dict[str, str]]]:
+    """Weighted candidate phrases of each ``(text, headline length)`` (Chinese or English by the text), and
+    each phrase as the text writes it (English phrases are counted in the singular)."""
+    from pipeline.components.noun_phrases import parse_phrases, surface_forms
     from pipeline.themes.chinese import chinese_phrases
 
     english = [t for t in texts if not is_chinese(t[0])]
     parsed = iter(parse_phrases(english)) if english else iter(())
-    return [chinese_phrases(*t) if is_chinese(t[0]) else next(parsed) for t in texts]
+    written = iter(surface_forms(english)) if english else iter(())
+    weights, surfaces = [], []
+    for t in texts:
+        if is_chinese(t[0]):
+            weights.append(chinese_phrases(*t))
+            surfaces.append({})
+        else:
+            weights.append(next(parsed))
+            surfaces.append(next(written))
+    return weights, surfaces
+
+
+def as_written(phrases: Sequence[str], surfaces: Counter) -> list[str]:
+    """Phrases in the form the theme's practices write them most often (ties: alphabetical), duplicates
+    dropped ("party organizations in private firms" for "party organization in private firm")."""
+    out: list[str] = []
+    for phrase in phrases:
+        forms = surfaces.get(phrase)
+        shown = min(forms, key=lambda f: (-forms[f], f)) if forms else phrase
+        if shown not in out:
+            out.append(shown)
+    return out
 
 
 def fallback_label(headline: str) -> str:
