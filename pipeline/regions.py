@@ -325,6 +325,11 @@ def segments_of(text: str, region: Region, language: str) -> list[Segment]:
         if sentence is None:
             continue
         segments[-1].end = mk.start
+        if kind == "non_practices" and announces_barriers(sentence):
+            # the problems' lead-in is no part of the last measure before it
+            at = text.rfind(sentence, segments[-1].start, mk.start)
+            if at > segments[-1].start:
+                segments[-1].end = at
         segments.append(Segment(mk.start, region.end, None if kind == "unknown" else kind, sentence))
     return segments
 

@@ -170,6 +170,7 @@ def test_barriers_listed_in_a_practices_part_or_under_their_own_heading_are_not_
         "it set up a job placement office in each district library",
         "it paid employers a wage subsidy for the first six months of each placement",
         "it trained mentors in partner firms to coach new workers"]
+    assert got.practices[-1].detail == ""  # the problems' lead-in after it is not its detail
     assert [r.text for r in got.recommendations] == ["The county should extend the opening hours of the placement offices."]
 
 
@@ -179,6 +180,7 @@ def test_chinese_problems_after_the_measures_are_not_practices_and_the_problems_
     texts = [p.text for p in got.practices]
     assert texts == ["完善服务体系", "建立县乡村三级电商服务站点", "组建电商培训讲师团", "开通农产品冷链物流专线",
                      "强化政策支持", "设立电商发展专项资金", "对网店给予房租补贴"]
+    assert got.practices[-1].detail == ""  # "工作中也面临一些困难：" leads in the problems, it details no measure
     assert [f.text for f in got.findings] == ["资金投入不足，部分站点运转困难", "农产品标准化程度低，难以形成品牌",
                                               "人才外流严重，网店经营不稳定"]
 
