@@ -7,9 +7,13 @@
 2. Ranked per theme by class-based TF-IDF (BERTopic's c-TF-IDF, weighted by the share of a phrase's
    occurrences that fall in the theme); the top ``CANDIDATES`` go on.
 3. The label is the candidate whose embedding (same embedder as the practices) is closest to the theme's
-   own practices and least close to any other theme's: the largest margin between the mean cosine to its
-   own practices and the highest mean cosine to another theme's. A codebook name whose entry is close
-   enough to the theme (``CODEBOOK_MIN_SIMILARITY``) and has a larger margin is the label instead.
+   own practices and least close to any other theme's, by its margin: the mean cosine to its own practices
+   minus the highest mean cosine to another theme's. A candidate that fits (margin > 0) comes first, then
+   one of two words or more, then the largest margin with a small bonus per word. A codebook name whose
+   entry is close enough to the theme (``CODEBOOK_MIN_SIMILARITY``) and has a larger margin is the label
+   instead.
+4. English phrases are counted in the singular and shown as the practices write them most often
+   ("party organizations in private firms").
 
 ``key_phrases`` are the top distinct c-TF-IDF phrases, the label first.
 """
