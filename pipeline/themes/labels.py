@@ -30,7 +30,7 @@ import numpy as np
 from pipeline.embed import normalize_text, unit_rows
 
 KEY_PHRASES = 5
-CANDIDATES = 30
+CANDIDATES = 15
 # a longer phrase says more: each extra word (two Chinese characters) adds this much to a candidate's margin,
 # for two at most, so "party organization" beats "organization" unless the shorter fits clearly better
 LENGTH_BONUS = 0.03
