@@ -71,3 +71,29 @@ def is_thin(statement: str) -> bool:
     if CHINESE.search(statement):
         return len(CHINESE.findall(statement)) < 4
     return len(WORD.findall(statement)) < 3 or statement.lstrip()[:1] in ",;:)]}"
+
+
+def _barriers() -> dict:
+    return load_data("barriers.json")
+
+
+def is_barrier_heading(heading: Optional[str]) -> bool:
+    """A heading about problems, risks or challenges only ("Challenges", "Risk factors", "存在的问题")."""
+    return bool(heading) and re.search(_barriers()["heading"], heading.strip(" #*\t"), re.I) is not None
+
+
+def announces_barriers(sentence: str) -> bool:
+    """A lead-in announcing problems, risks or difficulties ("... meets difficulties in the following
+    respects:", "工作中也面临一些困难："), not the measures taken against them ("To overcome these ...")."""
+    cues = _barriers()
+    return re.search(cues["lead_in"], sentence, re.I) is not None and \
+        re.search(cues["practice_lead_in"], sentence, re.I) is None
+
+
+def states_problem(headline: str) -> bool:
+    """An item that states a problem ("Insufficient funding leaves ...", "资金投入不足") rather than a measure
+    ("针对资金不足，设立专项资金" addresses one: a measure)."""
+    cues = _barriers()
+    text = headline.strip()
+    return (re.search(cues["item_opener"], text, re.I) is not None or re.search(cues["item_predicate"], text) is not None) \
+        and re.search(cues["practice_lead_in"], text, re.I) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Optional
 
-from pipeline.cues import load_data, matches_any
+from pipeline.cues import load_data, matches_any, states_problem
 from pipeline.enumerations import BLANK_LINE, EnumItem, walk
 from pipeline.headlines import first_sentence_end, split_headline
 from pipeline.records import Practice
@@ -155,3 +155,13 @@ def list_states_lessons(text: str, forest: list[EnumItem], lead_in: Optional[str
         headlines.append(text[hs:he])
     return states_lessons(headlines, lead_in)
 
+
+
+def list_states_problems(text: str, forest: list[EnumItem], language: str) -> bool:
+    """A list most of whose items state problems, risks or barriers ("First, insufficient funding leaves ...",
+    "一是资金投入不足"): what hinders the work, not measures taken, whatever its lead-in says."""
+    headlines = []
+    for item in forest:
+        (hs, he), _ = split_headline(text, item, language)
+        headlines.append(text[hs:he])
+    return bool(headlines) and 2 * sum(states_problem(h) for h in headlines) > len(headlines)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from pipeline.cues import cue_kind, load_data, matches_any
+from pipeline.cues import announces_barriers, cue_kind, is_barrier_heading, load_data, matches_any
 from pipeline.enumerations import find_markers
 from pipeline.sections import long_sentence_heading
 from pipeline.records import Report
@@ -101,6 +101,9 @@ def section_kinds(sections: list) -> list[str]:
             # ingestion files "主要任务" under recommendations; a work report's tasks are measures it sets itself
             kind = "practices"
         parent = parents[i]
+        if is_barrier_heading(sec.heading) and kind in ("other", "situation", "practices"):
+            kinds.append("other")  # "Challenges" under "Practices": what hinders the measures, not one of them
+            continue
         if parent is not None and kind in ("other", "situation") and kinds[parent] not in ("other", "situation"):
             kind = kinds[parent]
         kinds.append(kind)
@@ -313,6 +316,8 @@ def segments_of(text: str, region: Region, language: str) -> list[Segment]:
         if not opens_list or is_clause_list(text, mk, markers[k + 1:]):
             continue
         kind, sentence = lead_in_kind(text, region.start, mk.start, region.kind)
+        if sentence is not None and kind in ("practices", "unknown") and announces_barriers(sentence):
+            kind = "non_practices"  # "工作中也面临一些困难：一是……": problems met, not measures taken
         if sentence is None or kind == "unknown":
             counted = counted_non_practices(text, region.start, mk.start)
             if counted is not None:
@@ -320,6 +325,11 @@ def segments_of(text: str, region: Region, language: str) -> list[Segment]:
         if sentence is None:
             continue
         segments[-1].end = mk.start
+        if kind == "non_practices" and announces_barriers(sentence):
+            # the problems' lead-in is no part of the last measure before it
+            at = text.rfind(sentence, segments[-1].start, mk.start)
+            if at > segments[-1].start:
+                segments[-1].end = at
         segments.append(Segment(mk.start, region.end, None if kind == "unknown" else kind, sentence))
     return segments
 

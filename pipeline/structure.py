@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from pipeline.enumerations import is_line_initial, parse_enumeration
-from pipeline.practices import (add_practices, list_states_lessons, practice_id, run_in_practices, short_group,
-                                states_lessons)
+from pipeline.cues import is_barrier_heading
+from pipeline.practices import (add_practices, list_states_lessons, list_states_problems, practice_id, run_in_practices,
+                                short_group, states_lessons)
 from pipeline.records import Finding, Practice, Recommendation, Report, Stage
 from pipeline.regions import (parent_indices, preceding_sentences, regions_of, section_kinds, segments_of,
                               sorted_sections)
@@ -117,6 +118,8 @@ def extract_structure(report: Report) -> Structure:
             if kind == "practices" and list_states_lessons(text, forest, seg.lead_in, language):
                 kind = "findings"  # "主要工作体会是：第一，必须坚持解放思想。" lists lessons learned
             if kind == "practices" or (kind in ("situation", "other") and seg.lead_in):
+                if is_barrier_heading(region.heading) or list_states_problems(text, forest, language):
+                    continue  # problems, risks, challenges: never practices (nor themes)
                 add_practices(out, text, forest, language, short_group(region.heading, seg.lead_in), parent_id,
                                report.studied_regions)
             elif kind == "recommendations" and (spelled := add_spelled_out_recommendation(

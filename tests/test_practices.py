@@ -159,3 +159,65 @@ def test_a_task_heading_names_practices_unless_it_also_names_advice(heading, kin
 
     section = Section(heading=heading, level=1, kind="recommendations", span=(0, 10), heading_span=(0, 5))
     assert section_kinds([section]) == [kind]
+
+
+# ------------------------------------------------------------------ problems, risks, barriers: not practices
+
+def test_barriers_listed_in_a_practices_part_or_under_their_own_heading_are_not_practices():
+    ingest = pytest.importorskip("pipeline.ingest")
+    got = extract_structure(ingest.ingest_file(FIXTURES / "practices_and_barriers.md"))
+    assert [p.text for p in got.practices] == [
+        "it set up a job placement office in each district library",
+        "it paid employers a wage subsidy for the first six months of each placement",
+        "it trained mentors in partner firms to coach new workers"]
+    assert got.practices[-1].detail == ""  # the problems' lead-in after it is not its detail
+    assert [r.text for r in got.recommendations] == ["The county should extend the opening hours of the placement offices."]
+
+
+def test_chinese_problems_after_the_measures_are_not_practices_and_the_problems_part_gives_findings():
+    ingest = pytest.importorskip("pipeline.ingest")
+    got = extract_structure(ingest.ingest_file(FIXTURES / "zh_practices_and_problems.txt"))
+    texts = [p.text for p in got.practices]
+    assert texts == ["完善服务体系", "建立县乡村三级电商服务站点", "组建电商培训讲师团", "开通农产品冷链物流专线",
+                     "强化政策支持", "设立电商发展专项资金", "对网店给予房租补贴"]
+    assert got.practices[-1].detail == ""  # "工作中也面临一些困难：" leads in the problems, it details no measure
+    assert [f.text for f in got.findings] == ["资金投入不足，部分站点运转困难", "农产品标准化程度低，难以形成品牌",
+                                              "人才外流严重，网店经营不稳定"]
+
+
+@pytest.mark.parametrize("text, practices", [
+    # the lead-in names the difficulties, but what follows is what was done about them
+    ("## Practices\n\nTo overcome these difficulties, the county took the following measures:\n\n"
+     "First, it opened two more offices.\n\nSecond, it hired four mentors.\n",
+     ["it opened two more offices", "it hired four mentors"]),
+    # no lead-in at all: the items themselves state problems
+    ("## Practices\n\nFirst, insufficient funding limits the opening hours.\n\n"
+     "Second, a lack of mentors delays placements.\n\nThird, high staff turnover weakens coaching.\n", []),
+    ("## 主要做法\n\n一是资金投入不足。二是专业人才缺乏。三是物流成本偏高。\n", []),
+    ("## 主要做法\n\n一是针对资金不足，设立专项资金。二是针对人才缺乏，开办培训班。\n",
+     ["针对资金不足，设立专项资金", "针对人才缺乏，开办培训班"]),
+])
+def test_lists_of_problems_are_not_practices_and_measures_against_them_are(text, practices):
+    language = "zh" if "主要做法" in text else "en"
+    heading = text.split("\n", 1)[0]
+    report = report_from(text, [(heading, "practices", 1)], language=language)
+    assert [p.text for p in extract_structure(report).practices] == practices
+
+
+def test_a_challenges_section_inside_a_practices_part_does_not_inherit_its_kind():
+    text = ("Practices\n\nThe bureau took these steps:\n\n• It published a data inventory.\n• It trained its analysts.\n\n"
+            "Challenges\n\n• Staff shortages slow the reviews.\n• Old systems cannot share records.\n")
+    report = report_from(text, [("Practices", "practices", 1), ("Challenges", "other", 2)])
+    assert [p.text for p in extract_structure(report).practices] == ["It published a data inventory",
+                                                                     "It trained its analysts"]
+
+
+@pytest.mark.parametrize("heading, barrier", [
+    ("Challenges", True), ("3. Key Challenges", True), ("Risk factors", True), ("Problems and Barriers", True),
+    ("三、存在的问题", True), ("困难和问题", True), ("面临的挑战", True),
+    ("Practices", False), ("Risk Assessment", False), ("Challenges and Lessons Learned", False), ("主要做法", False),
+])
+def test_barrier_headings(heading, barrier):
+    from pipeline.cues import is_barrier_heading
+
+    assert is_barrier_heading(heading) is barrier

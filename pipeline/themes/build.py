@@ -1,0 +1,292 @@
+"""Themes across reports: the theme records, :func:`build_themes` (codebook matching, then clustering of the
+rest, then labels) and :func:`assign_to_themes` (incremental: new practices join the nearest existing theme).
+
+Design, against the known failures of popular topic tools:
+
+* Deterministic. Items are put in a canonical order (by id) before anything is computed, the clustering
+  (:mod:`.clustering`) has no randomness, ties go to the lowest index, and ids derive from the data. The
+  same items in any order give identical themes.
+* Small and large data. Up to ``MAX_LINKAGE_ITEMS`` items are clustered directly; beyond that a fixed,
+  order-independent sample is clustered and every other item joins the nearest of its centroids.
+* No outlier bucket. Every practice gets a theme; singletons join their nearest theme when close enough.
+* Labels are short noun phrases from the theme's own practices (:mod:`.labels`), never a list of phrases,
+  never a region; ``regions`` are those of the member practices only.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+from pydantic import Field
+
+from pipeline.embed import ITEM_TEXT_MAX_CHARS, MINILM_NAME, Embedder, default_embedder, item_text, normalize_text, unit_rows
+from pipeline.records import Record
+from pipeline.themes.clustering import DEFAULT_MAX_THEMES, MAX_LINKAGE_ITEMS, discover_clusters
+from pipeline.themes.codebook import (
+    ASSIGN_MIN_SIMILARITY, CODEBOOK_MIN_SIMILARITY, MERGE_MIN_SIMILARITY, CodebookEntry, check_codebook, codebook_text,
+    match_codebook, slug, threshold,
+)
+from pipeline.themes.labels import (
+    CANDIDATES, as_written, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
+    pick_key_phrases, ranked_phrases,
+)
+
+EMBED_TEXT_MAX_CHARS = ITEM_TEXT_MAX_CHARS
+LABEL_SAMPLE_PER_THEME = 50
+
+
+class ThemeInput(Record):
+    """One practice to group: its id (unique across reports, e.g. ``"<report_id>:P3"``) and text."""
+
+    id: str
+    report_id: str
+    text: str = Field(description="the practice headline")
+    detail: str = ""
+    region: Optional[str] = None
+    report_title: Optional[str] = None
+
+
+class Theme(Record):
+    id: str = Field(description="'cb-<slug of the codebook name>' or 't-<hash of the sorted member ids>'")
+    label: str = Field(description="a short noun phrase from the members' practices, or the codebook name")
+    key_phrases: list[str] = Field(default_factory=list)
+    codebook: Optional[str] = Field(None, description="the codebook theme name when the theme is one")
+    size: int
+    members: list[str] = Field(description="practice ids, sorted")
+    reports: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list, description="the regions of the member practices")
+    centroid: list[float] = Field(default_factory=list, description="unit mean of the member embeddings")
+
+
+def embedding_text(item: ThemeInput, max_chars: int = EMBED_TEXT_MAX_CHARS) -> str:
+    """What gets embedded for a practice: ``"headline. detail"``, cut at a word boundary."""
+    return item_text(item.text, item.detail, max_chars)
+
+
+def _canonical_order(items: Sequence[ThemeInput]) -> list[int]:
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        duplicates = sorted(i for i, count in Counter(ids).items() if count > 1)
+        raise ValueError(f"practice ids must be unique; repeated: {', '.join(duplicates[:5])}")
+    return sorted(range(len(items)), key=lambda i: ids[i])
+
+
+def _check_embeddings(items: Sequence[ThemeInput], embeddings: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(embeddings)
+    if matrix.ndim != 2 or matrix.shape[0] != len(items):
+        raise ValueError(f"expected embeddings of shape ({len(items)}, dim), got {matrix.shape}")
+    return unit_rows(matrix).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class _Group:
+    members: list[int]  # canonical indices
+    codebook: str | None
+
+
+def theme_id(member_ids: Sequence[str], codebook: str | None = None) -> str:
+    if codebook is not None:
+        return f"cb-{slug(codebook)}"
+    digest = hashlib.sha256("\n".join(sorted(member_ids)).encode("utf-8")).hexdigest()
+    return f"t-{digest[:12]}"
+
+
+def _representatives(vectors: np.ndarray, members: list[int], limit: int) -> list[int]:
+    """The ``limit`` members closest to the group's centroid (ties by canonical index)."""
+    if len(members) <= limit:
+        return members
+    centroid = unit_rows(vectors[members].sum(axis=0, keepdims=True))[0]
+    similarity = vectors[members] @ centroid
+    order = sorted(range(len(members)), key=lambda j: (-round(float(similarity[j]), 9), members[j]))
+    return sorted(members[j] for j in order[:limit])
+
+
+def _headline_chars(item: ThemeInput) -> int:
+    return len(normalize_text(item.text).rstrip(" .;:")) + 1
+
+
+def _label_groups(items: Sequence[ThemeInput], vectors: np.ndarray, groups: list[_Group], embedder,
+                  codebook: Sequence[tuple[str, np.ndarray]], codebook_similarity: float) -> list[tuple[str, list[str]]]:
+    """(label, key phrases) per group; see :mod:`.labels`."""
+    samples = [_representatives(vectors, g.members, LABEL_SAMPLE_PER_THEME) for g in groups]
+    texts = [(embedding_text(items[i]), _headline_chars(items[i])) for sample in samples for i in sample]
+    regions = {item.region for item in items if item.region}
+    found_weights, found_surfaces = phrase_lists(texts)
+    found = iter(zip(found_weights, found_surfaces))
+    weights: list[Counter[str]] = []
+    supports: list[Counter[str]] = []
+    written: list[dict[str, Counter]] = []
+    for sample in samples:
+        weight: Counter[str] = Counter()
+        support: Counter[str] = Counter()
+        forms: dict[str, Counter] = {}
+        for _ in sample:
+            phrases, surfaces = next(found)
+            phrases = {p: w for p, w in phrases.items() if not names_a_region(p, regions)}
+            weight.update(phrases)
+            support.update(phrases.keys())
+            for p in phrases:
+                forms.setdefault(p, Counter())[surfaces.get(p, p)] += 1
+        weights.append(weight)
+        supports.append(support)
+        written.append(forms)
+    scores = class_tfidf(weights)
+    candidates, keys = [], []
+    for score, support, sample, forms in zip(scores, supports, samples, written):
+        ranked = ranked_phrases(score, support, len(sample))
+        candidates.append(as_written([p for p in ranked if fits_as_label(p)][:CANDIDATES], forms))
+        keys.append(as_written(pick_key_phrases(score, support, len(sample)), forms))
+    means = np.array([vectors[g.members].mean(axis=0) for g in groups])
+    embed = None
+    if embedder is not None and not (getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True)):
+        embed = embedder.embed
+    choices = choose_labels(candidates, keys, means, embed, codebook, codebook_similarity)
+    out = []
+    for group, choice in zip(groups, choices):
+        if group.codebook is not None:
+            out.append((group.codebook, choice.key_phrases))
+        elif choice.label:
+            out.append((choice.label, choice.key_phrases))
+        else:
+            typical = items[_representatives(vectors, group.members, 1)[0]]
+            out.append((fallback_label(typical.text), []))
+    return out
+
+
+def _make_themes(
+    items: Sequence[ThemeInput], vectors: np.ndarray, groups: list[_Group], with_labels: bool = True,
+    embedder=None, codebook: Sequence[tuple[str, np.ndarray]] = (), codebook_similarity: float = 1.0,
+) -> list[Theme]:
+    if with_labels:
+        labels = _label_groups(items, vectors, groups, embedder, codebook, codebook_similarity)
+    else:
+        labels = [(g.codebook or fallback_label(items[_representatives(vectors, g.members, 1)[0]].text), [])
+                  for g in groups]
+    themes = []
+    for group, (label, phrases) in zip(groups, labels):
+        member_items = [items[i] for i in group.members]
+        centroid = unit_rows(vectors[group.members].sum(axis=0, keepdims=True))[0]
+        themes.append(
+            Theme(
+                id=theme_id([m.id for m in member_items], group.codebook),
+                label=label,
+                key_phrases=phrases,
+                codebook=group.codebook,
+                size=len(member_items),
+                members=sorted(m.id for m in member_items),
+                reports=sorted({m.report_id for m in member_items}),
+                regions=sorted({m.region for m in member_items if m.region}),
+                centroid=[round(float(x), 6) for x in centroid],
+            )
+        )
+    themes.sort(key=lambda t: (t.codebook is None, -t.size, t.id))
+    return themes
+
+
+def build_themes(
+    items: list[ThemeInput],
+    embeddings: np.ndarray,
+    n_themes: int | None = None,
+    codebook: list[CodebookEntry] | None = None,
+    embedder: Embedder | None = None,
+    *,
+    codebook_min_similarity: float | None = None,
+    max_themes: int = DEFAULT_MAX_THEMES,
+    max_linkage_items: int = MAX_LINKAGE_ITEMS,
+    with_labels: bool = True,
+) -> list[Theme]:
+    """Group practices into themes; every practice lands in exactly one theme.
+
+    ``embeddings`` are the rows for ``items`` (same order), e.g. ``embedder.embed([embedding_text(i) ...])``
+    or cached ones. With a ``codebook``, practices whose cosine to an entry's ``"name: description"``
+    reaches ``codebook_min_similarity`` (calibrated per embedder by default) get that entry as theme; the
+    others are clustered. ``embedder`` embeds the codebook: it must be the embedder of ``embeddings``
+    (default: :func:`pipeline.embed.default_embedder`); a TF-IDF embedder must already be fitted on the
+    practice texts. ``n_themes`` fixes the number of discovered themes, ``max_themes`` caps the automatic
+    choice, ``max_linkage_items`` bounds the items clustered directly (the rest join the nearest centroid),
+    ``with_labels=False`` skips the labelling (labels then come from the most typical member's headline).
+    Themes come out with codebook themes first, then by size (largest first), then by id.
+    """
+    if n_themes is not None and n_themes < 1:
+        raise ValueError("n_themes must be at least 1")
+    if not items:
+        return []
+    vectors_in = _check_embeddings(items, embeddings)
+    order = _canonical_order(items)
+    ordered = [items[i] for i in order]
+    vectors = vectors_in[order]
+    groups: list[_Group] = []
+    rest = list(range(len(ordered)))
+    if embedder is None:
+        embedder = default_embedder()  # cheap: the model itself loads on the first embed()
+    embedder_name = embedder.name
+    names: list[tuple[str, np.ndarray]] = []
+    min_similarity = 1.0
+    if codebook:
+        if getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True):
+            raise ValueError("fit the TF-IDF embedder on the practice texts before matching a codebook")
+        check_codebook(codebook)
+        entries = sorted(codebook, key=lambda e: slug(e.name))
+        entry_vectors = unit_rows(embedder.embed([codebook_text(e) for e in entries])).astype(np.float64)
+        if entry_vectors.shape[1] != vectors.shape[1]:
+            raise ValueError(
+                f"codebook vectors have {entry_vectors.shape[1]} dimensions, practice embeddings "
+                f"{vectors.shape[1]}: pass the embedder that produced the embeddings"
+            )
+        min_similarity = (
+            codebook_min_similarity
+            if codebook_min_similarity is not None
+            else threshold(CODEBOOK_MIN_SIMILARITY, embedder_name)
+        )
+        matched = match_codebook(vectors, entry_vectors, min_similarity)
+        for e, entry in enumerate(entries):
+            members = np.flatnonzero(matched == e).tolist()
+            if members:
+                groups.append(_Group(members, entry.name))
+            else:  # an entry no practice matched may still name a discovered theme it is close to
+                names.append((entry.name, entry_vectors[e]))
+        rest = np.flatnonzero(matched < 0).tolist()
+    if rest:
+        labels = discover_clusters(
+            [ordered[i].id for i in rest],
+            vectors[rest],
+            n_clusters=n_themes,
+            max_clusters=max_themes,
+            merge_similarity=threshold(MERGE_MIN_SIMILARITY, embedder_name),
+            max_linkage_items=max_linkage_items,
+        )
+        for c in range(int(labels.max()) + 1):
+            groups.append(_Group([rest[j] for j in np.flatnonzero(labels == c)], None))
+    return _make_themes(ordered, vectors, groups, with_labels=with_labels, embedder=embedder, codebook=names,
+                        codebook_similarity=min_similarity)
+
+
+def assign_to_themes(
+    items: list[ThemeInput],
+    embeddings: np.ndarray,
+    themes: list[Theme],
+    min_similarity: float | None = None,
+    embedder_name: str | None = MINILM_NAME,
+) -> dict[str, str | None]:
+    """Incremental assignment: each practice id → the id of the theme with the nearest centroid, or None
+    when the best cosine is below ``min_similarity`` (default: calibrated for ``embedder_name``); the
+    caller may then rebuild themes. Ties go to the smallest theme id; themes are not modified."""
+    if not items:
+        return {}
+    vectors = _check_embeddings(items, embeddings)
+    usable = sorted((t for t in themes if t.centroid), key=lambda t: t.id)
+    if not usable:
+        return {item.id: None for item in items}
+    centroids = unit_rows(np.array([t.centroid for t in usable])).astype(np.float64)
+    if centroids.shape[1] != vectors.shape[1]:
+        raise ValueError(f"theme centroids have {centroids.shape[1]} dimensions, embeddings {vectors.shape[1]}")
+    floor = min_similarity if min_similarity is not None else threshold(ASSIGN_MIN_SIMILARITY, embedder_name)
+    similarity = vectors @ centroids.T
+    best = np.argmax(similarity, axis=1)
+    return {
+        item.id: (usable[b].id if similarity[row, b] >= floor else None)
+        for row, (item, b) in enumerate(zip(items, best.tolist()))
+    }
