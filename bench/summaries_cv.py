@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if str(Path(__file__).resolve().parent) not in sys.path:  # appended: bench/pipeline.py must not hide the package
+    sys.path.append(str(Path(__file__).resolve().parent))
 import summaries  # noqa: E402  (bench/summaries.py: the bench's reports, cuts, references and bootstrap)
 
 METRICS = ("R1", "R2", "RL")
