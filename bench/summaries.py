@@ -37,6 +37,7 @@ Protocol:
    whose package is missing prints "not installed".
 
 Usage: .venv/bin/python bench/summaries.py [--k 5] [--variants minilm,tfidf] [--reports N]
+(bench/summaries_cv.py cross-validates the two weights that were chosen on this bench.)
 """
 from __future__ import annotations
 
@@ -255,6 +256,18 @@ def load_reports(limit: int | None) -> list[tuple[Path, int, str, str]]:
     return out[:limit] if limit else out
 
 
+def prepare(path: Path, cut: str, raw_reference: str):
+    """``(analysis, reference)``: the cut text ingested (fmt by suffix) and analysed once without a summary,
+    the reference cleaned as text, on one line."""
+    from pipeline.extract import analyze_report
+    from pipeline.ingest import clean_text, ingest_text
+
+    fmt = "markdown" if path.suffix == ".md" else "text"
+    reference = " ".join(clean_text(raw_reference, "text").split())
+    report = ingest_text(cut, source=str(path), fmt=fmt)
+    return analyze_report(report, with_summary=False), reference
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print per-report cuts, then the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -274,8 +287,6 @@ def main(argv: list[str] | None = None) -> int:
         print("rouge-score not installed (pip install -e '.[bench]'): nothing to score")
         return 0
     from pipeline.embed import default_embedder
-    from pipeline.extract import analyze_report
-    from pipeline.ingest import clean_text, ingest_text
     import pipeline.abstract
     from pipeline.abstract import abstract, candidate_sentences
 
@@ -305,11 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(reports)} reports with a What GAO Found highlights section, k = {args.k}")
     print(f"{'report':<18} {'cut chars':>9} {'ref chars':>9} {'ref words':>9} {'cands':>6} {'leaks':>5}")
     for path, raw_len, cut, raw_reference in reports:
-        fmt = "markdown" if path.suffix == ".md" else "text"
-        reference = " ".join(clean_text(raw_reference, "text").split())
         t = time.perf_counter()
-        report = ingest_text(cut, source=str(path), fmt=fmt)
-        analysis = analyze_report(report, with_summary=False)
+        analysis, reference = prepare(path, cut, raw_reference)
         analyze_seconds.append(time.perf_counter() - t)
         text = analysis.report.text
         spans = candidate_sentences(analysis)

@@ -249,8 +249,12 @@ class _Layout:
         return opens, para <= first
 
 
-def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optional[int] = None) -> list[AbstractSentence]:
-    """The abstract: ``k`` sentences (by default ``abstract_length``) in reading order."""
+def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optional[int] = None, *,
+             early: Optional[float] = None, points: Optional[float] = None) -> list[AbstractSentence]:
+    """The abstract: ``k`` sentences (by default ``abstract_length``) in reading order. ``early`` and
+    ``points`` replace the weights ``W_EARLY`` and ``W_POINTS`` (bench/summaries_cv.py cross-validates them)."""
+    early = W_EARLY if early is None else early
+    points_weight = W_POINTS if points is None else points
     text = analysis.report.text
     spans = candidate_sentences(analysis)
     if not spans:
@@ -267,7 +271,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
         prior = (W_SUMMARY * any(layout.summary[i] for i in inside) + W_ITEM * bool(items)
                  + W_SECTION_LEAD * section_lead + W_PARAGRAPH_LEAD * opens
                  + W_FIGURE * layout.has_figure(start, end))
-        prior += W_EARLY * (1 - start / len(text))
+        prior += early * (1 - start / len(text))
         rows.append(((start, end), prior, "recommendation" in items))
     if len(rows) < k:  # a report that is all method or background: its prose is what there is
         rows = [(span, 0.0, False) for span in spans]
@@ -294,7 +298,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
         both = _tfidf(sentences + points, analysis.report.language)
         centroid = np.asarray(both[len(sentences):].mean(axis=0)).ravel()
         closeness = both[:len(sentences)] @ centroid
-        score = score + W_POINTS * closeness / max(float(closeness.max()), 1e-12)
+        score = score + points_weight * closeness / max(float(closeness.max()), 1e-12)
     recommending = [i for i, row in enumerate(rows) if row[2]]
     chosen = select_mmr(score, similarity, k, capped=set(recommending), cap=MAX_RECOMMENDING)
     if analysis.recommendations and k >= 3 and recommending and not any(rows[i][2] for i in chosen):

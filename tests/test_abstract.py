@@ -156,3 +156,23 @@ def test_a_list_items_bullet_is_left_out_of_its_span():
             "expensive.\n- Fuel cell vehicles cost far more to build than conventional vehicles do today.\n")
     analysis = Analysis(report=Report(id="b", source="b", title="t", language="en", text=text))
     assert [text[s:e][:8] for s, e in candidate_sentences(analysis)] == ["Ethanol ", "Fuel cel"]
+
+
+def test_the_early_and_points_weights_can_be_passed_in(audit):
+    """``early`` adds its weight times the share of the report still to come; ``points`` adds up to its
+    weight for closeness to the findings' centroid; 0 leaves either out (the bench's cross-validation)."""
+    text = audit.report.text
+    plain = {s.span: s.score for s in abstract(audit, k=7, early=0.0, points=0.0)}
+    early = {s.span: s.score for s in abstract(audit, k=7, early=1.0, points=0.0)}
+    both = {s.span: s.score for s in abstract(audit, k=7, early=1.0, points=1.0)}
+    shared = set(plain) & set(early)
+    assert shared
+    for span in shared:
+        assert early[span] - plain[span] == pytest.approx(1 - span[0] / len(text), abs=1e-5)
+    added = [both[span] - early[span] for span in set(both) & set(early)]
+    assert added and all(-1e-5 <= d <= 1 + 1e-5 for d in added) and max(added) > 0
+    # a weight that outweighs the rest puts the abstract at the front (or, negative, at the back) of the report,
+    # but for the recommending sentence that takes the last place
+    front = {s.span[0] for s in abstract(audit, k=3, early=100.0)}
+    back = {s.span[0] for s in abstract(audit, k=3, early=-100.0)}
+    assert front - back and back - front and max(front - back) < min(back - front)
