@@ -1,7 +1,7 @@
 """The cross-report brief (`reportlens summarize --all`): what the stored reports say across reports.
 
-Per theme, largest first: its reports, its practices (each cited by report id and span) and the key figures
-of its reports; per report: its regions, the lessons it draws for the home region (``Summary.lessons``, the
+Per theme, largest first: its reports, its practices (each cited by report id and span) and the most telling
+figures inside those practices' spans; per report: its regions, the lessons it draws for the home region (``Summary.lessons``, the
 findings of a report that names a studied and a target region) and its top recommendations (the first of
 its summary's). Built from the store's records only (nothing is analysed again), in a deterministic order
 everywhere, so the same store gives the same brief. Renderers: Markdown for people (capped lists, each
@@ -9,6 +9,7 @@ with "and N more"), and tables for spreadsheets (CSV files or one xlsx workbook,
 """
 from __future__ import annotations
 
+import re
 from itertools import zip_longest
 from pathlib import Path
 from typing import Iterable, Optional
@@ -97,8 +98,13 @@ def _theme_figures(practices: list[dict], figures: dict[str, list[dict]], key_id
 # ------------------------------------------------------------------------------------------------ Markdown
 
 
+_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _md(text: str, limit: int = MD_TEXT_CHARS) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
+    """``text`` on one line, cut at a word near ``limit``, safe inside a Markdown table cell or list line (a
+    ``|`` would end the cell; ``<`` before a letter would open an HTML tag)."""
+    text = _TAG_LIKE.sub("&lt;", " ".join(text.split()).replace("|", "\\|"))
     if len(text) > limit:
         cut = text.rfind(" ", 0, limit)
         text = text[:cut if cut > limit // 2 else limit].rstrip(" ,;:") + " …"
@@ -292,8 +298,6 @@ def brief_text(brief: Brief, fmt: str) -> str:
 
 def citations(markdown: str) -> Iterable[tuple[str, str, int, int]]:
     """(report id prefix, item id, start, end) of every citation in a brief's Markdown (for checks)."""
-    import re
-
     for m in re.finditer(r"`([0-9a-f]+):([^`]+)` \[(\d+)–(\d+)\]", markdown):
         yield m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
 

@@ -249,3 +249,10 @@ def test_summarize_one_report_still_works_and_takes_out(tmp_path):
     out = tmp_path / "one.md"
     assert runner.invoke(app, ["summarize", "abc", "--db", str(db), "-o", str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8") == shown.output
+
+
+def test_the_markdown_keeps_a_text_on_its_line_and_out_of_html():
+    brief = _many_practices_brief(1)
+    brief.themes[0].practices[0].text = "set up <b>help desks</b> | hotlines\nfor 5 < 10 firms"
+    [line] = [line for line in brief_markdown(brief).splitlines() if line.startswith("- set up")]
+    assert line.startswith("- set up &lt;b>help desks&lt;/b> \\| hotlines for 5 < 10 firms <sub>`cd00ff:P0`")
