@@ -260,24 +260,64 @@ def show(
 
 @app.command()
 def summarize(
-    report_id: str = ReportIdArgument,
+    report_id: Optional[str] = typer.Argument(
+        None, help="A report id, a unique prefix of one, or a file the report was read from (or --all).",
+        show_default=False),
+    all_reports: bool = typer.Option(False, "--all", help="A brief across every stored report: themes with "
+                                     "their reports, practices and figures; each report's lessons for the home "
+                                     "region and top recommendations."),
     db: Path = DbOption,
-    fmt: str = typer.Option("md", "--format", "-f", help="md (for people) or json (for tools)."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md (for people) or json (for tools); with --all also "
+                            "csv (a folder of tables) and xlsx (a workbook, a sheet per table)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file (a folder for csv) instead "
+                                       "of stdout; needed for csv and xlsx."),
+    bom: bool = BomOption,
 ) -> None:
     """Print the structured summary of one stored report: abstract, key figures, practices, findings,
-    recommendations in full, lessons (Markdown shows a long report's most important ones; json has all)."""
+    recommendations in full, lessons (Markdown shows a long report's most important ones; json has all);
+    or with --all the brief across all of them."""
+    if (report_id is None) == (not all_reports):
+        raise typer.BadParameter("give a REPORT_ID or --all (one of them)", param_hint="REPORT_ID/--all")
+    formats = ("md", "json", "csv", "xlsx") if all_reports else ("md", "json")
+    if fmt not in formats:
+        raise typer.BadParameter(f"use {', '.join(formats[:-1])} or {formats[-1]}"
+                                 + ("" if all_reports else " (csv and xlsx: with --all)"), param_hint="--format")
+    if fmt in ("csv", "xlsx") and out is None:
+        raise typer.BadParameter(f"--format {fmt} writes " + ("a folder of tables: give --out DIR" if fmt == "csv"
+                                 else "a workbook: give --out FILE.xlsx"), param_hint="--out")
+    if all_reports:
+        from .brief import build_brief, write_brief
+        from .export import check_out_path
+
+        if out is not None:
+            check_out_path(out, "folder" if fmt == "csv" else "file")  # before reading the store
+        store = _open_store(db)
+        try:
+            brief = build_brief(store)
+        finally:
+            store.close()
+        message = write_brief(brief, fmt, out, bom=bom, stdout=sys.stdout)
+        if message:
+            stderr_console().print(message, markup=False, soft_wrap=True)
+        return
     from .render import summary_markdown
 
-    if fmt not in ("md", "json"):
-        raise typer.BadParameter("use md or json", param_hint="--format")
     analysis = _load_report(db, report_id)
     if fmt == "json":
         payload = {"report": {"id": analysis.report.id, "title": analysis.report.title,
                               "source": analysis.report.source},
                    "summary": analysis.summary.model_dump(mode="json") if analysis.summary else None}
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     else:
-        sys.stdout.write(summary_markdown(analysis))
+        text = summary_markdown(analysis)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        from .export import check_out_path, write_atomic
+
+        check_out_path(out, "file")
+        write_atomic(out, text)
+        stderr_console().print(f"wrote {out}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -312,16 +352,19 @@ def export(
 
 @app.command()
 def schema(
-    write: bool = typer.Option(False, "--write", help="Write schema/report.schema.json instead of printing."),
+    write: bool = typer.Option(False, "--write", help="Write schema/report.schema.json and schema/brief.schema.json "
+                               "instead of printing."),
+    brief: bool = typer.Option(False, "--brief", help="The schema of `summarize --all --format json` instead."),
 ) -> None:
-    """Print the JSON Schema of an exported report (generated from the records)."""
-    from .export import SCHEMA_PATH, schema_text, write_atomic
+    """Print the JSON Schema of an exported report, or of the brief (generated from the records)."""
+    from .export import BRIEF_SCHEMA_PATH, SCHEMA_PATH, brief_schema_text, schema_text, write_atomic
 
     if write:
-        write_atomic(SCHEMA_PATH, schema_text())
-        stderr_console().print(f"wrote {SCHEMA_PATH}", markup=False)
+        for path, text in ((SCHEMA_PATH, schema_text()), (BRIEF_SCHEMA_PATH, brief_schema_text())):
+            write_atomic(path, text)
+            stderr_console().print(f"wrote {path}", markup=False)
     else:
-        sys.stdout.write(schema_text())
+        sys.stdout.write(brief_schema_text() if brief else schema_text())
 
 
 @app.command()

@@ -53,6 +53,19 @@ def schema_text() -> str:
     return json.dumps(report_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+BRIEF_SCHEMA_PATH = SCHEMA_PATH.with_name("brief.schema.json")
+
+
+def brief_schema_text() -> str:
+    """The JSON Schema of the cross-report brief (`reportlens summarize --all --format json`)."""
+    from .records import Brief
+
+    schema = Brief.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "reportlens brief"
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def to_json(analysis: Analysis) -> str:
     return json.dumps(analysis.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
@@ -291,21 +304,28 @@ XLSX_CELL_MAX = 32_767
 def xlsx_bytes(analyses: Iterable[Analysis]) -> bytes:
     """A workbook with one sheet per part (reports, figures, practices, findings, recommendations,
     stages), a header row each; the same data give the same bytes (the creation date is fixed)."""
+    analyses = list(analyses)
+    return workbook_bytes((part, (row for a in analyses for row in rows(a)), columns)
+                          for part, (rows, columns) in PARTS.items())
+
+
+def workbook_bytes(sheets: Iterable[tuple[str, Iterable[dict], list[str]]]) -> bytes:
+    """A workbook of one sheet per (name, rows, columns), a bold header row each, text as text (never a
+    formula, number or link); the same data give the same bytes (the creation date is fixed)."""
     import datetime
 
     import xlsxwriter
 
-    analyses = list(analyses)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                             "strings_to_formulas": False, "strings_to_urls": False})
     workbook.set_properties({"created": datetime.datetime(2000, 1, 1)})
     bold = workbook.add_format({"bold": True})
-    for part, (rows, columns) in PARTS.items():
-        sheet = workbook.add_worksheet(part)
+    for name, rows, columns in sheets:
+        sheet = workbook.add_worksheet(name)
         sheet.write_row(0, 0, columns, bold)
         sheet.freeze_panes(1, 0)
-        for r, row in enumerate((row for a in analyses for row in rows(a)), start=1):
+        for r, row in enumerate(rows, start=1):
             for c, column in enumerate(columns):
                 value = row.get(column)
                 if value is None:

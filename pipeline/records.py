@@ -204,3 +204,80 @@ class Analysis(Record):
     findings: list[Finding] = Field(default_factory=list)
     recommendations: list[Recommendation] = Field(default_factory=list)
     summary: Optional[Summary] = None
+
+
+# -- the cross-report brief (`reportlens summarize --all`, pipeline/brief.py) ---------------------------
+
+
+class BriefReportRef(Record):
+    id: str
+    title: str
+
+
+class BriefPractice(Record):
+    """A practice of a theme, cited by its report and span."""
+
+    report_id: str
+    id: str
+    text: str
+    span: Span
+    region: Optional[str] = Field(None, description="the practice's own region, when it names one")
+
+
+class BriefFigure(KeyFigure):
+    """A figure of a theme: one inside the span of one of its practices."""
+
+    report_id: str
+
+
+class BriefTheme(Record):
+    id: str
+    label: str
+    codebook: Optional[str] = None
+    language: Optional[str] = None
+    size: int = Field(description="practices in the theme")
+    reports: list[BriefReportRef] = Field(default_factory=list, description="in the order of Brief.reports")
+    practices: list[BriefPractice] = Field(default_factory=list, description="by report, then document order")
+    key_figures: list[BriefFigure] = Field(
+        default_factory=list, description="the most telling figures inside its practices' spans, a report at a time")
+
+
+class BriefLesson(Record):
+    """A finding of a report that names a studied and a home (target) region: a lesson for the home region."""
+
+    studied_region: str
+    target_region: str
+    finding_id: str
+    text: str
+    span: Optional[Span] = None
+
+
+class BriefRecommendation(Record):
+    id: str
+    text: str
+    target: Optional[str] = None
+    span: Optional[Span] = None
+
+
+class BriefReport(Record):
+    id: str
+    title: str
+    number: Optional[str] = None
+    year: Optional[int] = None
+    language: str
+    studied_regions: list[str] = Field(default_factory=list)
+    target_region: Optional[str] = None
+    themes: list[str] = Field(default_factory=list, description="ids of the themes its practices are in, by size")
+    lessons: list[BriefLesson] = Field(default_factory=list)
+    recommendations: list[BriefRecommendation] = Field(
+        default_factory=list, description="its top recommendations, in the order of its summary")
+
+
+class Brief(Record):
+    """What every stored report says, across reports: themes by size with their reports, practices and key
+    figures; each report's lessons for the home region and its top recommendations."""
+
+    schema_version: str = SCHEMA_VERSION
+    themes: list[BriefTheme] = Field(default_factory=list, description="largest first")
+    reports: list[BriefReport] = Field(default_factory=list, description="by title, then id")
+    unthemed_practices: int = Field(0, description="practices in no theme (not in the brief)")

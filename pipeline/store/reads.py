@@ -181,6 +181,43 @@ class _Reads:
                 "report": row[4], "region": row[6] or (json.loads(row[5]) or [None])[0]})
         return members
 
+    # -- the reads of the cross-report brief (pipeline/brief.py) -------------------------------------------
+    def brief_reports(self) -> list[dict]:
+        """Every report as the brief needs it, by title then id: id, title, number, year, language, regions,
+        and its stored summary as saved (a dict; None when the report was only ingested)."""
+        return [{"id": r[0], "title": r[1], "number": r[2], "year": r[3], "language": r[4],
+                 "studied_regions": json.loads(r[5]), "target_region": r[6],
+                 "summary": json.loads(r[7]) if r[7] else None} for r in self.conn.execute(
+            """SELECT id, title, number, year, language, studied_regions, target_region, summary FROM reports
+               ORDER BY title, id""")]
+
+    def item_spans(self, kinds: tuple[str, ...]) -> dict[tuple[str, str, str], tuple[int, int]]:
+        """The span of every item of these kinds, by (report id, kind, item id)."""
+        marks = ",".join("?" * len(kinds))
+        return {(r[0], r[1], r[2]): (r[3], r[4]) for r in self.conn.execute(
+            f"SELECT report_id, kind, item_id, start, end FROM items WHERE kind IN ({marks})", kinds)}
+
+    def themed_practices(self) -> list[dict]:
+        """The practices that are in a theme, by theme, report and document order: theme id, report id,
+        item id, text, span and the practice's own region."""
+        return [{"theme_id": r[0], "report_id": r[1], "id": r[2], "text": r[3], "span": (r[4], r[5]),
+                 "region": r[6]} for r in self.conn.execute(
+            """SELECT pt.theme_id, i.report_id, i.item_id, i.text, i.start, i.end, json_extract(i.data, '$.region')
+               FROM practice_themes pt JOIN items i
+                 ON i.report_id = pt.report_id AND i.item_id = pt.item_id AND i.kind = 'practices'
+               ORDER BY pt.theme_id, i.report_id, i.ord""")]
+
+    def figures_by_report(self) -> dict[str, list[dict]]:
+        """Every extracted figure (the record as a dict), by report id, in document order."""
+        found: dict[str, list[dict]] = {}
+        for report_id, data in self.conn.execute(
+                "SELECT report_id, data FROM items WHERE kind = 'figures' ORDER BY report_id, ord"):
+            found.setdefault(report_id, []).append(json.loads(data))
+        return found
+
+    def count_practices(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM items WHERE kind = 'practices'").fetchone()[0]
+
 
 def _set_themes(nodes: list[dict], themes: dict[str, tuple[str, str]]) -> None:
     """Put the stored theme (id and label) on practices or practice-tree nodes, recursively."""
