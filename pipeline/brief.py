@@ -2,8 +2,8 @@
 
 Per theme, largest first: its reports, its practices (each cited by report id and span) and the most telling
 figures inside those practices' spans; per report: its regions, the lessons it draws for the home region (``Summary.lessons``, the
-findings of a report that names a studied and a target region) and its top recommendations (the first of
-its summary's). Built from the store's records only (nothing is analysed again), in a deterministic order
+findings of a report that names a studied and a target region) and its top recommendations (by the
+importance its summary gives them). Built from the store's records only (nothing is analysed again), in a deterministic order
 everywhere, so the same store gives the same brief. Renderers: Markdown for people (capped lists, each
 with "and N more"), and tables for spreadsheets (CSV files or one xlsx workbook, one sheet per table).
 """
@@ -68,9 +68,11 @@ def build_brief(store, top_recommendations: int = TOP_RECOMMENDATIONS) -> Brief:
                                finding_id=l["finding"]["id"], text=l["finding"]["text"],
                                span=spans.get((r["id"], "findings", l["finding"]["id"])))
                    for l in summary.get("lessons", [])]
+        # the most important first (the summary's score; report order on ties)
+        ranked = sorted(summary.get("recommendations", []), key=lambda rec: -rec.get("score", 0.0))
         recommendations = [BriefRecommendation(id=rec["id"], text=rec["text"], target=rec.get("target"),
                                                span=spans.get((r["id"], "recommendations", rec["id"])))
-                           for rec in summary.get("recommendations", [])[:top_recommendations]]
+                           for rec in ranked[:top_recommendations]]
         briefs.append(BriefReport(
             id=r["id"], title=r["title"], number=r["number"], year=r["year"], language=r["language"],
             studied_regions=r["studied_regions"], target_region=r["target_region"],
