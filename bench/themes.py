@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import pipeline.nlp  # noqa: E402,F401  (sets the offline switches before any model import)
 from pipeline.embed import MiniLMEmbedder, TfidfSvdEmbedder  # noqa: E402
 from pipeline.themes import ThemeInput, build_themes, embedding_text, load_codebook  # noqa: E402
+from pipeline.themes.space import reads  # noqa: E402
 
 SYNONYMS = {
     "strengthen": ["reinforce", "enhance", "improve"],
@@ -268,6 +269,45 @@ def corpus_practices() -> dict[str, list[ThemeInput]]:
     return by_language
 
 
+def character_silhouette(themes, items) -> float:
+    """Mean cosine silhouette of the themes in the character-bigram space of the practices (coherence)."""
+    from pipeline.themes import silhouette_by_labels
+    from pipeline.themes.space import CharacterSpace
+
+    if len(themes) < 2:
+        return float("nan")
+    theme_of = {m: k for k, t in enumerate(themes) for m in t.members}
+    texts = [embedding_text(i) for i in items]
+    rows = CharacterSpace(texts).embed(texts)
+    distances = np.clip(1.0 - rows @ rows.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    return silhouette_by_labels(distances, np.array([theme_of[i.id] for i in items]))
+
+
+def shared_bigram_share(themes, items) -> float:
+    """Share of themes of two practices or more in which one Chinese character bigram (not a function-word
+    pair) occurs in at least half of the members: a crude test that a theme is about one thing."""
+    from pipeline.themes.space import character_terms
+
+    text_of = {i.id: embedding_text(i) for i in items}
+    counted = shared = 0
+    for theme in themes:
+        if theme.size < 2:
+            continue
+        counted += 1
+        df: dict[str, int] = {}
+        for m in theme.members:
+            for term in {t for t, w in character_terms(text_of[m]) if len(t) == 2 and w == 1.0}:
+                df[term] = df.get(term, 0) + 1
+        common = {t for t, c in df.items() if c >= max(2, (theme.size + 1) // 2)}
+        shared += bool(common - GENERIC_BIGRAMS)
+    return shared / counted if counted else float("nan")
+
+
+# pairs any Chinese work report writes everywhere: they say nothing about what a theme is about
+GENERIC_BIGRAMS = {"加强", "推进", "建设", "发展", "工作", "全面", "进一步", "提高", "完善", "深化", "实施", "坚持", "积极",
+                   "推动", "加快", "我们", "经济", "社会", "改革", "大力"}
+
 SYNTHETIC_LABEL_SET = 400  # the synthetic practices (seeded variants of the seeds) labelled as a third set
 
 
@@ -284,17 +324,53 @@ def label_fit(themes, vectors_by_id: dict, label_vectors: np.ndarray) -> tuple[f
 
 
 def old_labeller(revision: str):
-    """build_themes of pipeline/themes.py at ``revision`` (one module before the split), loaded from git."""
+    """build_themes of the theme labeller at ``revision``, loaded from git: pipeline/themes.py (one module,
+    before the split) or the pipeline/themes/ package, copied under another package name."""
     import subprocess
+    import tempfile
     import types
 
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:pipeline/themes.py"], check=True,
-                            capture_output=True, text=True).stdout
-    module = types.ModuleType(f"themes_{revision}")
-    module.__dict__["__name__"] = module.__name__
-    sys.modules[module.__name__] = module
-    exec(compile(source, f"{revision}:pipeline/themes.py", "exec"), module.__dict__)
-    return module
+    def show(path: str) -> str | None:
+        done = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{path}"], capture_output=True, text=True)
+        return done.stdout if done.returncode == 0 else None
+
+    name = "themes_" + re.sub(r"\W", "_", revision)
+    single = show("pipeline/themes.py")
+    if single is not None:
+        module = types.ModuleType(name)
+        sys.modules[name] = module
+        exec(compile(single, f"{revision}:pipeline/themes.py", "exec"), module.__dict__)
+        return module
+    import importlib
+
+    listing = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", f"{revision}:pipeline/themes/"],
+                             check=True, capture_output=True, text=True).stdout.split()
+    folder = Path(tempfile.mkdtemp(prefix="reportlens-labeller-")) / name
+    folder.mkdir()
+    for file in (f for f in listing if f.endswith(".py")):
+        source = show(f"pipeline/themes/{file}") or ""
+        (folder / file).write_text(re.sub(r"\bpipeline\.themes\b", name, source), encoding="utf-8")
+    data = folder.parent / "data" / "themes"  # the package finds its word lists one level up
+    data.mkdir(parents=True)
+    for file in subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", f"{revision}:pipeline/data/themes/"],
+                               capture_output=True, text=True).stdout.split():
+        (data / file).write_text(show(f"pipeline/data/themes/{file}") or "", encoding="utf-8")
+    sys.path.insert(0, str(folder.parent))
+    return importlib.import_module(f"{name}.build")
+
+
+def character_space_fit(themes, items) -> tuple[float, list[tuple[float, float]]]:
+    """label-fit in the character-bigram TF-IDF space of the practices (pipeline/themes/space.py): the space
+    the labeller scores labels in when the embedder does not read the practices' language."""
+    from pipeline.themes.space import CharacterSpace
+
+    texts = {i.id: embedding_text(i) for i in items}
+    space = CharacterSpace(list(texts.values()))
+    ids = list(texts)
+    position = {m: k for k, m in enumerate(ids)}
+    rows = space.rows(list(texts.values()))
+    by_id = {m: np.asarray(rows[position[m]].toarray()).ravel() for m in ids}
+    return label_fit(themes, by_id, space.embed([t.label for t in themes]))
 
 
 def bench_labels(embedder, before: str | None, show: int) -> dict:
@@ -320,24 +396,46 @@ def bench_labels(embedder, before: str | None, show: int) -> dict:
             themes = build(items, vectors, embedder=embedder)
             seconds = time.perf_counter() - start
             fit, rows = label_fit(themes, by_id, embedder.embed([t.label for t in themes]))
-            runs[name] = {"seconds": round(seconds, 2), "label_fit": round(fit, 3), "themes": [
-                {"label": t.label, "size": t.size, "reports": len(t.reports), "own": round(o, 3), "other": round(x, 3),
+            runs[name] = {"seconds": round(seconds, 2), "label_fit_embedder": round(fit, 3)}
+            if not reads(embedder, language[:2]):
+                # the embedder maps this language to near-noise: the reported figure is the one in the space
+                # the labeller scores labels in, the embedder's for the record
+                fit, rows = character_space_fit(themes, items)
+                runs[name]["label_fit_characters"] = round(fit, 3)
+                runs[name]["silhouette_characters"] = round(character_silhouette(themes, items), 3)
+                runs[name]["shared_bigram"] = round(shared_bigram_share(themes, items), 3)
+            runs[name].update({"label_fit": round(fit, 3), "themes": [
+                {"label": t.label, "members": t.members, "size": t.size, "reports": len(t.reports), "own": round(o, 3), "other": round(x, 3),
                  "example": next(i.text for i in items if i.id == t.members[0])[:60]}
-                for t, (o, x) in zip(themes, rows)]}
+                for t, (o, x) in zip(themes, rows)]})
         out[language] = {"practices": len(items), **runs}
     for language, result in out.items():
         print(f"\n{language}: {result['practices']} practices")
         for name in ("before", "after"):
             if name in result:
                 r = result[name]
-                print(f"  {name}: {len(r['themes'])} themes, label-fit {r['label_fit']:.2f}, build {r['seconds']} s")
+                if "label_fit_characters" in r:
+                    print(f"  {name}: {len(r['themes'])} themes, label-fit {r['label_fit_characters']:.2f} in the "
+                          f"character-bigram space the labeller uses (reported: {embedder.name} does not read "
+                          f"{language}), {r['label_fit_embedder']:.2f} in {embedder.name} (for the record); "
+                          f"silhouette in the character space {r['silhouette_characters']:.3f}, themes whose "
+                          f"members share a bigram {r['shared_bigram']:.2f}; build {r['seconds']} s")
+                else:
+                    print(f"  {name}: {len(r['themes'])} themes, label-fit {r['label_fit']:.2f}, build {r['seconds']} s")
         after = result["after"]["themes"]
-        previous = result.get("before", {}).get("themes", [{}] * len(after))
+        previous = [closest(t, result["before"]["themes"]) for t in after] if "before" in result else [{}] * len(after)
         for t, b in list(zip(after, previous))[:show]:
             mark = "+" if t["own"] > t["other"] else "-"
             old = f"   (before: {b['label']})" if b else ""
             print(f"  {mark} {t['size']:3d}  {t['label']}{old}")
     return out
+
+
+def closest(theme: dict, others: list[dict]) -> dict:
+    """The theme of ``others`` sharing the most members with ``theme`` (Jaccard; the same themes when the
+    clustering did not change)."""
+    members = set(theme["members"])
+    return max(others, key=lambda o: len(members & set(o["members"])) / len(members | set(o["members"])), default={})
 
 
 def main(argv: list[str] | None = None) -> int:
