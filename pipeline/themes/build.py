@@ -141,12 +141,6 @@ def _label_groups(items: Sequence[ThemeInput], vectors: np.ndarray, groups: list
         supports.append(support)
         written.append(forms)
     scores = class_tfidf(weights)
-    candidates, keys = [], []
-    for score, support, sample, forms in zip(scores, supports, samples, written):
-        ranked = ranked_phrases(score, support, len(sample))
-        candidates.append(as_written([p for p in ranked if fits_as_label(p)][:CANDIDATES], forms))
-        keys.append(as_written(pick_key_phrases(score, support, len(sample)), forms))
-    means = np.array([vectors[g.members].mean(axis=0) for g in groups])
     embed = None
     if embedder is not None and not (getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True)):
         embed = embedder.embed
@@ -155,6 +149,12 @@ def _label_groups(items: Sequence[ThemeInput], vectors: np.ndarray, groups: list
     # Candidates compete with the themes of the same space only.
     spaces = [None if embed is None or reads(embedder, language) else language
               for language in (group_language(items, g.members) for g in groups)]
+    candidates, keys = [], []
+    for score, support, sample, forms in zip(scores, supports, samples, written):
+        ranked = ranked_phrases(score, support, len(sample))
+        candidates.append(as_written([p for p in ranked if fits_as_label(p)][:CANDIDATES], forms))
+        keys.append(as_written(pick_key_phrases(score, support, len(sample)), forms))
+    means = np.array([vectors[g.members].mean(axis=0) for g in groups])
     choices: list[LabelChoice] = [LabelChoice("", list(k)) for k in keys]
     for key in sorted(set(spaces), key=lambda k: (k is not None, k or "")):
         chosen = [g for g, k in enumerate(spaces) if k == key]
