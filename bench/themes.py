@@ -16,7 +16,10 @@ themes of the model report's practices.
 `--labels` instead prints the labels of the themes of real practices, English (every English report of
 ../shared/corpus, analysed) and Chinese (the Chinese reports there) and 400 synthetic practices (2.), each with its label-fit: the share of
 themes whose label's mean cosine to its own practices beats its mean cosine to every other theme's
-practices (same embedder). `--before REV` also labels the same themes with the labeller of git revision
+practices (same embedder). For a language the embedder does not read (Chinese for MiniLM) the reported
+label-fit is the one in the character-bigram TF-IDF space the labeller uses (pipeline/themes/space.py; the
+embedder's figure, printed for the record, compares near-noise vectors), with two coherence figures of the
+themes there: mean silhouette, and the share of themes whose members (half or more) share a bigram. `--before REV` also labels the same themes with the labeller of git revision
 REV (e.g. main) and prints both.
 
 Usage: .venv/bin/python bench/themes.py [--sizes 1000 10000] [--embedder minilm|tfidf] [--json] [--calibrate]

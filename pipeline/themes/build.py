@@ -11,6 +11,11 @@ Design, against the known failures of popular topic tools:
 * No outlier bucket. Every practice gets a theme; singletons join their nearest theme when close enough.
 * Labels are short noun phrases from the theme's own practices (:mod:`.labels`), never a list of phrases,
   never a region; ``regions`` are those of the member practices only.
+* Each language in the space that reads it. Practices in a language the embedder does not declare in
+  ``languages`` (Chinese for MiniLM) are not matched to the codebook, are clustered apart from the others
+  on character-bigram TF-IDF rows of their own texts, and their themes' labels are scored there
+  (:mod:`.space`); practices in a language it reads are grouped and labelled exactly as before. Centroids
+  stay in the embedder's space (incremental assignment compares them with its vectors).
 """
 from __future__ import annotations
 
