@@ -144,3 +144,13 @@ def test_chinese_practices_are_not_matched_to_a_codebook_the_embedder_cannot_com
     themes = themes_of(items + english, embedder, codebook=[entry], codebook_min_similarity=-1.0)
     coded = {m for t in themes if t.codebook for m in t.members}
     assert coded == {i.id for i in english}  # at -1 every English practice matches, no Chinese one
+
+
+def test_n_themes_is_shared_between_the_spaces(work_report):
+    chinese, _ = work_report
+    english, _ = load_fixture("labels_en.json")
+    themes = themes_of(english + chinese, english_only(english), n_themes=6)
+    english_ids = {i.id for i in english}
+    in_english = sum(set(t.members) <= english_ids for t in themes)
+    # one each, the other four by the number of practices (15 and 24: 1.54 and 2.46, largest remainder)
+    assert len(themes) == 6 and in_english == 3
