@@ -13,11 +13,8 @@ themes of the model report's practices.
 
 `--calibrate` instead prints the evidence for the similarity thresholds in pipeline/themes/codebook.py.
 
-`--labels` instead prints the labels of the themes of real practices, English (every English report of
-../shared/corpus, analysed) and Chinese (the Chinese reports there) and 400 synthetic practices (2.), each with its label-fit: the share of
-themes whose label's mean cosine to its own practices beats its mean cosine to every other theme's
-practices (same embedder). `--before REV` also labels the same themes with the labeller of git revision
-REV (e.g. main) and prints both.
+`--labels` instead prints the labels of the themes of real practices and 400 synthetic ones (2.) with
+their label-fit, and `--before REV` the same themes labelled by git revision REV: see bench/theme_labels.py.
 
 Usage: .venv/bin/python bench/themes.py [--sizes 1000 10000] [--embedder minilm|tfidf] [--json] [--calibrate]
        .venv/bin/python bench/themes.py --labels [--before main] [--show 20]
@@ -122,6 +119,9 @@ def synthetic_items(n: int, seed: int = 0) -> list[ThemeInput]:
         items.append(ThemeInput(id=f"{report}:P{k % 25}", report_id=report, text=text, detail=detail,
                                 region=REGIONS[int(rng.integers(len(REGIONS)))]))
     return items
+
+
+SYNTHETIC_LABEL_SET = 400  # the synthetic practices (seeded variants of the seeds) labelled as a third set
 
 
 def rss_mb(field: str) -> float:
@@ -239,107 +239,6 @@ def calibrate(embedder) -> None:
         print(f"  {float((centroids @ vector).max()):.2f}  {group:13s}  {item.text[:70]}")
 
 
-def corpus_practices() -> dict[str, list[ThemeInput]]:
-    """The practices of every report under ../shared/corpus, by language ("en", "zh"), as ThemeInputs."""
-    from pipeline.ingest import ingest_file
-    from pipeline.metadata import describe_report
-    from pipeline.structure import extract_structure
-
-    by_language: dict[str, list[ThemeInput]] = {"en": [], "zh": []}
-    if not SHARED.is_dir():
-        return by_language
-    paths = sorted(p for p in SHARED.rglob("*") if p.suffix in {".txt", ".md", ".html", ".pdf"} and p.is_file())
-    seen: set[str] = set()
-    for path in paths:
-        if path.stem in seen:  # one report in two formats
-            continue
-        seen.add(path.stem)
-        try:
-            report = ingest_file(path)
-        except Exception as exc:  # noqa: BLE001 - a bench goes on
-            print(f"{path.name}: {exc}", file=sys.stderr)
-            continue
-        described = describe_report(report)
-        report = report.model_copy(update={k: v for k, v in described.items() if v not in (None, [], "")})
-        language = "zh" if report.language.startswith("zh") else "en"
-        for p in extract_structure(report).practices:
-            by_language[language].append(ThemeInput(id=f"{path.stem}:{p.id}", report_id=path.stem, text=p.text,
-                                                    detail=p.detail, region=p.region))
-    return by_language
-
-
-SYNTHETIC_LABEL_SET = 400  # the synthetic practices (seeded variants of the seeds) labelled as a third set
-
-
-def label_fit(themes, vectors_by_id: dict, label_vectors: np.ndarray) -> tuple[float, list[tuple[float, float]]]:
-    """Share of themes whose label is closer (mean cosine) to its own practices than to any other theme's;
-    per theme (own, best other)."""
-    members = [np.array([vectors_by_id[m] for m in t.members]) for t in themes]
-    rows = []
-    for k, label in enumerate(label_vectors):
-        means = [float((m @ label).mean()) for m in members]
-        others = [x for j, x in enumerate(means) if j != k]
-        rows.append((means[k], max(others) if others else float("-inf")))
-    return (sum(own > other for own, other in rows) / len(rows) if rows else float("nan")), rows
-
-
-def old_labeller(revision: str):
-    """build_themes of pipeline/themes.py at ``revision`` (one module before the split), loaded from git."""
-    import subprocess
-    import types
-
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:pipeline/themes.py"], check=True,
-                            capture_output=True, text=True).stdout
-    module = types.ModuleType(f"themes_{revision}")
-    module.__dict__["__name__"] = module.__name__
-    sys.modules[module.__name__] = module
-    exec(compile(source, f"{revision}:pipeline/themes.py", "exec"), module.__dict__)
-    return module
-
-
-def bench_labels(embedder, before: str | None, show: int) -> dict:
-    practices = corpus_practices()
-    practices["en-synthetic"] = synthetic_items(SYNTHETIC_LABEL_SET)
-    out = {}
-    for language, items in practices.items():
-        if len(items) < 3:
-            continue
-        texts = [embedding_text(i) for i in items]
-        if isinstance(embedder, TfidfSvdEmbedder):
-            embedder.fit(texts)
-        vectors = embedder.embed(texts)
-        by_id = {i.id: v for i, v in zip(items, vectors)}
-        runs = {}
-        builders = [("after", build_themes)]
-        if before:
-            old = old_labeller(before)
-            builders.insert(0, ("before", lambda its, vs, **kw: old.build_themes(
-                [old.ThemeInput(**i.model_dump()) for i in its], vs, **kw)))
-        for name, build in builders:
-            start = time.perf_counter()
-            themes = build(items, vectors, embedder=embedder)
-            seconds = time.perf_counter() - start
-            fit, rows = label_fit(themes, by_id, embedder.embed([t.label for t in themes]))
-            runs[name] = {"seconds": round(seconds, 2), "label_fit": round(fit, 3), "themes": [
-                {"label": t.label, "size": t.size, "reports": len(t.reports), "own": round(o, 3), "other": round(x, 3),
-                 "example": next(i.text for i in items if i.id == t.members[0])[:60]}
-                for t, (o, x) in zip(themes, rows)]}
-        out[language] = {"practices": len(items), **runs}
-    for language, result in out.items():
-        print(f"\n{language}: {result['practices']} practices")
-        for name in ("before", "after"):
-            if name in result:
-                r = result[name]
-                print(f"  {name}: {len(r['themes'])} themes, label-fit {r['label_fit']:.2f}, build {r['seconds']} s")
-        after = result["after"]["themes"]
-        previous = result.get("before", {}).get("themes", [{}] * len(after))
-        for t, b in list(zip(after, previous))[:show]:
-            mark = "+" if t["own"] > t["other"] else "-"
-            old = f"   (before: {b['label']})" if b else ""
-            print(f"  {mark} {t['size']:3d}  {t['label']}{old}")
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -353,7 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     embedder = MiniLMEmbedder() if args.embedder == "minilm" else TfidfSvdEmbedder()
     if args.labels:
-        result = bench_labels(embedder, args.before, args.show)
+        from theme_labels import bench_labels
+
+        result = bench_labels(embedder, args.before, args.show, synthetic_items(SYNTHETIC_LABEL_SET))
         if args.json:
             print(json.dumps(result, indent=1, ensure_ascii=False))
         return 0

@@ -11,6 +11,11 @@ Design, against the known failures of popular topic tools:
 * No outlier bucket. Every practice gets a theme; singletons join their nearest theme when close enough.
 * Labels are short noun phrases from the theme's own practices (:mod:`.labels`), never a list of phrases,
   never a region; ``regions`` are those of the member practices only.
+* Each language in the space that reads it. Practices in a language the embedder does not declare in
+  ``languages`` (Chinese for MiniLM) are not matched to the codebook, are clustered apart from the others
+  on character-bigram TF-IDF rows of their own texts, and their themes' labels are scored there
+  (:mod:`.space`); practices in a language it reads are grouped and labelled exactly as before. Centroids
+  stay in the embedder's space (incremental assignment compares them with its vectors).
 """
 from __future__ import annotations
 
@@ -30,9 +35,10 @@ from pipeline.themes.codebook import (
     match_codebook, slug, threshold,
 )
 from pipeline.themes.labels import (
-    CANDIDATES, as_written, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
+    CANDIDATES, LabelChoice, as_written, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
     pick_key_phrases, ranked_phrases,
 )
+from pipeline.themes.space import CharacterSpace, dense, language_of, reads, without_regions
 
 EMBED_TEXT_MAX_CHARS = ITEM_TEXT_MAX_CHARS
 LABEL_SAMPLE_PER_THEME = 50
@@ -104,6 +110,12 @@ def _representatives(vectors: np.ndarray, members: list[int], limit: int) -> lis
     return sorted(members[j] for j in order[:limit])
 
 
+def group_language(items: Sequence[ThemeInput], members: Sequence[int]) -> str:
+    """The language most of the members are written in ("zh" or "en"; ties: "en")."""
+    counts = Counter(language_of(items[i].text) for i in members)
+    return "zh" if counts["zh"] > counts["en"] else "en"
+
+
 def _headline_chars(item: ThemeInput) -> int:
     return len(normalize_text(item.text).rstrip(" .;:")) + 1
 
@@ -134,16 +146,34 @@ def _label_groups(items: Sequence[ThemeInput], vectors: np.ndarray, groups: list
         supports.append(support)
         written.append(forms)
     scores = class_tfidf(weights)
+    embed = None
+    if embedder is not None and not (getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True)):
+        embed = embedder.embed
+    # Each theme's label is scored in a space that reads its practices' language: the embedder's, or for a
+    # language it does not read, character-bigram TF-IDF vectors of that language's practices (.space).
+    # Candidates compete with the themes of the same space only.
+    spaces = [None if embed is None or reads(embedder, language) else language
+              for language in (group_language(items, g.members) for g in groups)]
     candidates, keys = [], []
     for score, support, sample, forms in zip(scores, supports, samples, written):
         ranked = ranked_phrases(score, support, len(sample))
         candidates.append(as_written([p for p in ranked if fits_as_label(p)][:CANDIDATES], forms))
         keys.append(as_written(pick_key_phrases(score, support, len(sample)), forms))
     means = np.array([vectors[g.members].mean(axis=0) for g in groups])
-    embed = None
-    if embedder is not None and not (getattr(embedder, "corpus_relative", False) and not getattr(embedder, "fitted", True)):
-        embed = embedder.embed
-    choices = choose_labels(candidates, keys, means, embed, codebook, codebook_similarity)
+    choices: list[LabelChoice] = [LabelChoice("", list(k)) for k in keys]
+    for key in sorted(set(spaces), key=lambda k: (k is not None, k or "")):
+        chosen = [g for g, k in enumerate(spaces) if k == key]
+        if key is None:
+            picked = choose_labels([candidates[g] for g in chosen], [keys[g] for g in chosen], means[chosen], embed,
+                                   codebook, codebook_similarity)
+        else:
+            texts = [embedding_text(items[i]) for g in chosen for i in groups[g].members]
+            space = CharacterSpace(texts)
+            starts = np.cumsum([0] + [len(groups[g].members) for g in chosen])
+            space_means = space.group_means(texts, [range(a, b) for a, b in zip(starts[:-1], starts[1:])])
+            picked = choose_labels([candidates[g] for g in chosen], [keys[g] for g in chosen], space_means, space.embed)
+        for g, choice in zip(chosen, picked):
+            choices[g] = choice
     out = []
     for group, choice in zip(groups, choices):
         if group.codebook is not None:
@@ -242,6 +272,8 @@ def build_themes(
             else threshold(CODEBOOK_MIN_SIMILARITY, embedder_name)
         )
         matched = match_codebook(vectors, entry_vectors, min_similarity)
+        # a practice in a language the embedder does not read is no closer to an entry than noise
+        matched[[k for k, item in enumerate(ordered) if not reads(embedder, language_of(item.text))]] = -1
         for e, entry in enumerate(entries):
             members = np.flatnonzero(matched == e).tolist()
             if members:
@@ -249,19 +281,58 @@ def build_themes(
             else:  # an entry no practice matched may still name a discovered theme it is close to
                 names.append((entry.name, entry_vectors[e]))
         rest = np.flatnonzero(matched < 0).tolist()
-    if rest:
+    parts = _clustering_parts(ordered, vectors, rest, embedder) if rest else []
+    shares = _shares(n_themes, [len(members) for members, _, _ in parts]) if n_themes is not None else None
+    for k, (members, part_vectors, space_name) in enumerate(parts):
         labels = discover_clusters(
-            [ordered[i].id for i in rest],
-            vectors[rest],
-            n_clusters=n_themes,
+            [ordered[i].id for i in members],
+            part_vectors,
+            n_clusters=shares[k] if shares else None,
             max_clusters=max_themes,
-            merge_similarity=threshold(MERGE_MIN_SIMILARITY, embedder_name),
+            merge_similarity=threshold(MERGE_MIN_SIMILARITY, space_name),
             max_linkage_items=max_linkage_items,
         )
         for c in range(int(labels.max()) + 1):
-            groups.append(_Group([rest[j] for j in np.flatnonzero(labels == c)], None))
+            groups.append(_Group([members[j] for j in np.flatnonzero(labels == c)], None))
     return _make_themes(ordered, vectors, groups, with_labels=with_labels, embedder=embedder, codebook=names,
                         codebook_similarity=min_similarity)
+
+
+def _clustering_parts(items: Sequence[ThemeInput], vectors: np.ndarray, rest: list[int],
+                      embedder) -> list[tuple[list[int], np.ndarray, str]]:
+    """(members, their vectors, the space's name) per set of practices clustered together: the practices in
+    languages the embedder reads on its vectors, as before; those of each language it does not read
+    (Chinese for MiniLM) apart, on character-bigram TF-IDF rows of their own texts (.space), where
+    practices about one thing share characters instead of being near-noise."""
+    language = {i: language_of(items[i].text) for i in rest}
+    unread = sorted({lang for lang in language.values() if not reads(embedder, lang)})
+    if not unread:
+        return [(rest, vectors[rest], embedder.name)]
+    parts = []
+    read = [i for i in rest if language[i] not in unread]
+    if read:
+        parts.append((read, vectors[read], embedder.name))
+    regions = sorted({items[i].region for i in rest if items[i].region}, key=lambda r: (-len(r), r))
+    for lang in unread:
+        members = [i for i in rest if language[i] == lang]
+        # a region is a field, not a topic: two practices of one county share its name and nothing else
+        texts = [without_regions(embedding_text(items[i]), regions) for i in members]
+        space = CharacterSpace(texts)
+        parts.append((members, dense(space, texts), space.name))
+    return parts
+
+
+def _shares(n_themes: int, sizes: list[int]) -> list[int]:
+    """``n_themes`` split among parts of these sizes: one each, the rest in proportion (largest remainder),
+    never more than a part has practices."""
+    if len(sizes) == 1:
+        return [n_themes]
+    spare = max(0, n_themes - len(sizes))
+    exact = [spare * size / sum(sizes) for size in sizes]
+    shares = [int(x) for x in exact]
+    for k in sorted(range(len(sizes)), key=lambda k: (-(exact[k] - shares[k]), k))[:spare - sum(shares)]:
+        shares[k] += 1
+    return [min(1 + share, size) for share, size in zip(shares, sizes)]
 
 
 def assign_to_themes(

@@ -31,6 +31,13 @@ def generic_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def not_person_names() -> frozenset[str]:
+    """Nouns jieba's dictionary tags as person names ("养老"; ``data/themes/not_person_names_zh.txt``)."""
+    lines = (DATA / "not_person_names_zh.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+@lru_cache(maxsize=1)
 def _posseg():
     import warnings
 
@@ -55,8 +62,9 @@ def _runs(clause: str) -> list[list[str]]:
     if posseg is None:
         return [[part] for part in FUNCTION_CHARS.split(clause) if part]
     runs: list[list[str]] = [[]]
+    nouns = not_person_names()
     for pair in posseg.cut(clause):
-        if pair.flag in NOMINAL and not pair.flag.startswith(("ns", "nr")):
+        if (pair.flag in NOMINAL and not pair.flag.startswith(("ns", "nr"))) or pair.word in nouns:
             runs[-1].append(pair.word)
         elif runs[-1]:
             runs.append([])

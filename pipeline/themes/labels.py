@@ -6,7 +6,8 @@
    words from jieba, :mod:`.chinese`). No verbs, no place names, no region of any practice.
 2. Ranked per theme by class-based TF-IDF (BERTopic's c-TF-IDF, weighted by the share of a phrase's
    occurrences that fall in the theme); the top ``CANDIDATES`` go on.
-3. The label is the candidate whose embedding (same embedder as the practices) is closest to the theme's
+3. The label is the candidate whose embedding (same embedder as the practices; for a language the embedder
+   does not read, the character-bigram space of :mod:`.space`) is closest to the theme's
    own practices and least close to any other theme's, by its margin: the mean cosine to its own practices
    minus the highest mean cosine to another theme's. A candidate that fits (margin > 0) comes first, then
    one of two words or more, then the largest margin with a small bonus per word. A codebook name whose
