@@ -91,9 +91,9 @@ class ShardWriter:
     """The sink of a batch with ``--out``: answers what ``batch.run`` asks a store (which files and reports
     it holds) from the shards already in the folder, and writes finished reports to new shards."""
 
-    def __init__(self, folder: str | Path, shard_reports: int = SHARD_REPORTS):
+    def __init__(self, folder: str | Path, shard_reports: Optional[int] = None):
         self.folder = Path(folder)
-        self.shard_reports = shard_reports
+        self.shard_reports = shard_reports or SHARD_REPORTS
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
