@@ -162,3 +162,53 @@ def test_parquet_shards_load_into_the_same_store_in_any_order_and_twice(ray_sess
     rerun = run([corpus], None, executor="ray", workers=2, out=tmp_path / "shards")
     assert {o.status for o in rerun.outcomes} == {"unchanged", "failed"}
     assert len(shard_parts(tmp_path / "shards")) == 3
+
+
+def test_a_driver_killed_mid_batch_leaves_whole_reports_and_a_rerun_finishes(ray_session, corpus, local_run,
+                                                                              tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.db"
+    # a second driver on this module's Ray instance (--address), killed once it has stored a report
+    address = ray.get_runtime_context().gcs_address
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    driver = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(corpus), "--db", str(db),
+                               "--executor", "ray", "--address", address, "--workers", "2"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    try:
+        deadline = time.monotonic() + 300
+        while driver.poll() is None and time.monotonic() < deadline and not stored:
+            time.sleep(0.05)
+            if db.exists():
+                try:
+                    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                        stored = conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+                except sqlite3.OperationalError:  # not created yet, or migrating
+                    pass
+    finally:
+        driver.kill()
+        driver.wait()
+    assert 1 <= stored < 6, "the driver was not killed mid-batch"
+    local_lines = set(local_run[1].splitlines())
+    with Store(db) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        partial = io.StringIO()
+        write_jsonl(store.iter_analyses(), partial)
+    # each report there is whole: every item the local run found (before themes: no theme on practices yet)
+    import json
+
+    kinds = ("figures", "stages", "practices", "findings", "recommendations")
+    local = {r["report"]["id"]: r for r in map(json.loads, local_lines)}
+    partial_reports = [json.loads(line) for line in partial.getvalue().splitlines()]
+    assert 1 <= len(partial_reports) < 6
+    for report in partial_reports:
+        expected = local[report["report"]["id"]]
+        assert report["report"]["text"] == expected["report"]["text"]
+        assert {k: len(report[k]) for k in kinds} == {k: len(expected[k]) for k in kinds}
+    rerun = run([corpus], db, executor="ray", workers=2)
+    assert [o.path.name for o in rerun.failed] == [BAD]
+    assert {o.status for o in rerun.outcomes} >= {"unchanged", "new"}
+    assert set(exported(db).splitlines()) == local_lines and exported(db) == local_run[1]
