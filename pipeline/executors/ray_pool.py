@@ -7,7 +7,7 @@ the item vectors, exactly what a local worker process does. Results stream back 
 
 The driver's store is a SQLite file on the driver's machine: an actor on that machine reads it as a
 local worker does (the stored versions, the embedding cache); an actor elsewhere gets the ids of the
-reports stored at this analysis version instead (sent once, through Ray's object store) and encodes
+reports stored at this analysis version instead (sent once per actor) and encodes
 every item. Faults: an actor that dies (killed, out of memory, its node lost) is restarted by Ray and its
 files in flight are retried (``MAX_TASK_RETRIES``); a file that kills its worker every time becomes one
 line ("worker failed ...") and the batch goes on. An actor that gave up on a file (the time limit) is
@@ -99,10 +99,10 @@ def map_files(paths: list[Path], db: Optional[str], analyze: bool, version: str,
         n = workers or int(ray.cluster_resources().get("CPU", 1))
         n = max(1, min(n, len(paths)))
         env = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}
-        known_ref = ray.put(known_ids)
         remote = _remote_analyzer(ray)
         driver_node = ray.util.get_node_ip_address()
-        actors = [remote.remote(env, driver_node, known_ref) for _ in range(n)]
+        # the ids by value: Ray keeps large arguments in its object store itself, for the actor's restarts
+        actors = [remote.remote(env, driver_node, known_ids) for _ in range(n)]
         queue: deque[Path] = deque(paths)
         pending: dict = {}  # object ref -> (path, actor number)
         while queue or pending:
