@@ -1,10 +1,12 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - create .venv if missing, install, run the batch job on corpus/
-#   make test  - create .venv if missing, install, run the tests
+#   make test  - create .venv if missing, install (with the [scale] extra: Ray, pyarrow), run the tests
 #   make serve - browse the store that `make run` filled, at http://127.0.0.1:8000/
 VENV   ?= .venv
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-stamp
+# the tests also cover the scale-out path (tests/test_scale.py): Ray and pyarrow, beside the light default
+SCALE_STAMP := $(VENV)/.installed-scale-stamp
 
 .PHONY: setup run serve test bench clean
 
@@ -12,6 +14,10 @@ $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(SCALE_STAMP): $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e '.[test,scale]'
+	touch $(SCALE_STAMP)
 
 setup: $(STAMP)
 
@@ -21,7 +27,7 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/reportlens serve
 
-test: $(STAMP)
+test: $(SCALE_STAMP)
 	$(VENV)/bin/python -m pytest -q
 
 clean:

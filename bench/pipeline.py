@@ -8,8 +8,11 @@ varied header line, so each is a new report), then prints:
   - their ratio (pipeline time / bare spaCy time; the target is <= 0.4);
   - the time of a second `reportlens run` on the unchanged corpus (target: <= 1% of the first);
   - peak RSS of the run's largest single process, a worker or the parent (target: <= 800 MB, flat in N).
+With --executor ray, the same batch again on Ray (`reportlens run --executor ray`, as many actors as
+--workers, a Ray instance started by the run: its start-up is counted), its words/s beside the local run's,
+their ratio (the issue's target: Ray within 20% of local), and whether the two stores export the same bytes.
 
-Usage: .venv/bin/python bench/pipeline.py [--sizes 10,100] [--workers 2] [--skip-spacy]
+Usage: .venv/bin/python bench/pipeline.py [--sizes 10,100] [--workers 2] [--skip-spacy] [--executor ray]
 """
 from __future__ import annotations
 
@@ -78,11 +81,32 @@ def bare_spacy(folder: Path) -> float:
     return time.perf_counter() - started
 
 
+def ray_line(cli: list[str], env: dict, work: Path, n: int, words: int, local_s: float, workers: int) -> None:
+    """Time the same batch with --executor ray into another store and print it beside the local run."""
+    ray_db = work / "ray.db"
+    ray_s, _ = timed_run([*cli, "run", str(work / "in"), "--db", str(ray_db), "--executor", "ray",
+                          "--workers", str(workers)], env)
+    rerun_s, _ = timed_run([*cli, "run", str(work / "in"), "--db", str(ray_db), "--executor", "ray",
+                            "--workers", str(workers)], env)
+    exports = []
+    for db in (work / "s.db", ray_db):
+        out = work / f"{db.stem}.jsonl"
+        subprocess.run([*cli, "export", "--db", str(db), "--format", "jsonl", "--out", str(out)], env=env,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        exports.append(out.read_bytes())
+    print(f"{'':>6} N = {n}: local --workers {workers} {local_s:.1f} s ({words / local_s:,.0f} words/s), "
+          f"ray {ray_s:.1f} s ({words / ray_s:,.0f} words/s), ray/local time {ray_s / local_s:.2f}; "
+          f"ray re-run {rerun_s:.2f} s; exports identical: {'yes' if exports[0] == exports[1] else 'NO'}",
+          flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10,100")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-spacy", action="store_true", help="do not time the bare spaCy pass")
+    ap.add_argument("--executor", choices=("local", "ray"), default="local",
+                    help="ray: also time the batch on Ray (needs the [scale] extra)")
     args = ap.parse_args()
     if not SHARED.is_dir():
         print("bench/pipeline.py: ../shared/corpus is absent; nothing to measure")
@@ -102,6 +126,8 @@ def main() -> int:
             print(f"{'':>6} N = {n}: run {run_s:.1f} s, re-run {rerun_s:.2f} s, peak {peak / 1024:.0f} MB; "
                   "bare spaCy pass next", flush=True)
             spacy_s = float("nan") if args.skip_spacy else bare_spacy(work / "in")
+            if args.executor == "ray":
+                ray_line(cli, env, work, n, words, run_s, args.workers)
             print(f"{n:>6} {words:>10,} {run_s:>8.1f} {words / run_s:>9,.0f} {spacy_s:>8.1f} "
                   f"{words / spacy_s:>9,.0f} {run_s / spacy_s:>6.2f} {rerun_s:>8.2f} "
                   f"{100 * rerun_s / run_s:>7.1f}% {peak / 1024:>15.0f}", flush=True)

@@ -146,23 +146,27 @@ _timed_out_here = False
 
 
 def process_file(path: Path, db_path: Optional[str], analyze: bool, version: str,
-                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT, in_worker: bool = False) -> _Work:
+                 time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT, in_worker: bool = False,
+                 known_ids: Optional[frozenset[str]] = None) -> _Work:
     """Ingest one file and, unless the store already holds this content at this version, analyze it,
-    within ``time_limit_s`` seconds (loading the models does not count)."""
+    within ``time_limit_s`` seconds (loading the models does not count). Without a store (``db_path``
+    None: a Ray worker on another machine, or Parquet output), ``known_ids`` are the report ids stored
+    at this version."""
     global _timed_out_here
     if _timed_out_here:
         return _Work(path, retry=True)
     started = time.perf_counter()
     try:
         with time_limit(time_limit_s):
-            return _process_file(path, db_path, analyze, version, started)
+            return _process_file(path, db_path, analyze, version, started, known_ids)
     except FileTimeout:
         _timed_out_here = in_worker
         return _Work(path, error=f"gave up after {time_limit_s:g} s (raise the limit with --time-limit)",
                      seconds=time.perf_counter() - started, timed_out=True)
 
 
-def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float) -> _Work:
+def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: str, started: float,
+                  known_ids: Optional[frozenset[str]] = None) -> _Work:
     from .extract import analyze_report
     from .ingest import IngestError, ingest_file
     from .reading import os_error_reason
@@ -184,6 +188,9 @@ def _process_file(path: Path, db_path: Optional[str], analyze: bool, version: st
                 if not analyze or stored_version == version:
                     return _Work(path, known_id=report.id, title=report.title, stat=stat,
                                  seconds=time.perf_counter() - started)
+            elif store is None and known_ids is not None and report.id in known_ids:
+                return _Work(path, known_id=report.id, title=report.title, stat=stat,
+                             seconds=time.perf_counter() - started)
             if not analyze:
                 return _Work(path, analysis=Analysis(report=report), stat=stat,
                              seconds=time.perf_counter() - started)
@@ -222,6 +229,9 @@ def run(
     analyze: bool = True,
     workers: int = 1,
     time_limit_s: Optional[float] = DEFAULT_TIME_LIMIT,
+    executor: str = "local",
+    address: Optional[str] = None,
+    out: Optional[str | Path] = None,
     on_start: Optional[Callable[[int], None]] = None,
     on_outcome: Optional[Callable[[FileOutcome], None]] = None,
     on_file: Optional[Callable[[Path], None]] = None,
@@ -232,7 +242,13 @@ def run(
     ``analyze=False`` only ingests (clean and store). A file that takes longer than ``time_limit_s``
     seconds is reported as failed and the batch goes on (``None``: no limit). ``on_start`` gets the number of files found,
     ``on_outcome`` each file's outcome as it completes (for progress display).
+
+    ``executor``: where files are read and analysed, ``"local"`` (``workers`` processes here) or ``"ray"``
+    (a Ray cluster at ``address``, ``"auto"`` or ``HOST:PORT``; None starts one on this machine). Either
+    way this process writes the results, one transaction per report. ``out``: a folder to write Parquet
+    shards to instead of the store (``shards.ShardWriter``; `reportlens load` imports them).
     """
+    from .executors import mapper
     from .extract import analysis_version
     from .ingest import iter_input_files
     from .reading import os_error_reason
@@ -258,7 +274,13 @@ def run(
         finish(FileOutcome(path, "failed", error="no such file or folder"))
     for folder, reason in unreadable:
         finish(FileOutcome(folder, "failed", error=f"{reason} (the files in it were not looked at)"))
-    with Store(db_path) as store:
+    if out is not None:
+        from .shards import ShardWriter
+
+        sink = ShardWriter(out)
+    else:
+        sink = Store(db_path)
+    with sink as store:
         todo: list[Path] = []
         for path in files:
             try:
@@ -285,8 +307,11 @@ def run(
             others = [s for s in store.sources_of(report_id) if s != source_key(path)]
             return others[0] if others else None
 
-        db = str(db_path)
-        for work in _map(todo, db, analyze, version or "", workers, time_limit_s, on_file):
+        # the store's own workers look the stored versions up; others get the ids stored at this version
+        db = str(db_path) if out is None else None
+        known = store.report_ids_at(version) if analyze and (executor != "local" or db is None) else None
+        map_files = mapper(executor, address)
+        for work in map_files(todo, db, analyze, version or "", workers, time_limit_s, on_file, known_ids=known):
             if work.error is not None:
                 finish(FileOutcome(work.path, "failed", error=work.error, seconds=work.seconds))
                 continue
@@ -314,7 +339,7 @@ def run(
                 counts={k: len(getattr(analysis, k)) for k in
                         ("figures", "stages", "practices", "findings", "recommendations")},
             ))
-        if analyze and (summary.count("new") or summary.count("updated") or store.unthemed_practices()):
+        if out is None and analyze and (summary.count("new") or summary.count("updated") or store.unthemed_practices()):
             from .corpus import index_and_theme
 
             if on_step:
@@ -372,98 +397,8 @@ def _unchanged_on_disk(path: Path, size: int, mtime_ns: int) -> bool:
     return stat.st_size == size and stat.st_mtime_ns == mtime_ns
 
 
-def _init_worker(workers: int) -> None:
-    """Share the cores among the workers: a sentence encoder that takes every core in each of two
-    workers makes both wait on each other (measured: the batch 1.7x slower)."""
-    from .embed import ENCODER_THREADS_ENV
-
-    os.environ.setdefault(ENCODER_THREADS_ENV, str(max(1, (os.cpu_count() or 1) // workers)))
-    exit_with_parent()
 
 
-# How often a worker looks whether the batch that started it is still there.
-PARENT_CHECK_SECONDS = 1.0
-
-
-def exit_with_parent(interval: float = PARENT_CHECK_SECONDS) -> None:
-    """End this process soon after its parent is gone. A worker busy with a long file only notices that
-    the pool closed when the file is done (minutes, after a SIGKILLed batch); a daemon thread watches the
-    parent's pid instead (an orphan is re-parented, so ``getppid`` changes) and exits at once."""
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="reportlens-parent-watch", daemon=True).start()
-
-
-def _map(paths: list[Path], db: str, analyze: bool, version: str, workers: int,
-         time_limit_s: Optional[float], on_file: Optional[Callable[[Path], None]] = None) -> Iterator[_Work]:
-    """Process files in this process, or in ``workers`` processes, yielding results as they finish.
-
-    Each worker process is its own single-process pool, so that one can be replaced alone: a worker that
-    gave up on a file (or died) takes no more files; once its files in flight are back (those it declines
-    return for a retry) a fresh process takes its place, while the other workers go on.
-    """
-    if workers <= 1 or len(paths) <= 1:
-        for path in paths:
-            if on_file:
-                on_file(path)
-            yield process_file(path, db, analyze, version, time_limit_s)
-        return
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    def new_worker() -> ProcessPoolExecutor:
-        # spawn, not fork: the parent holds an open SQLite connection that a forked child must not inherit.
-        return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"),
-                                   initializer=_init_worker, initargs=(workers,))
-
-    queue: deque[Path] = deque(paths)
-    slots = [new_worker() for _ in range(workers)]
-    retiring = [False] * workers
-    pending: dict = {}  # future -> (path, slot)
-    try:
-        while queue or pending:
-            # Keep only a couple of files in flight per worker, so memory stays flat however large the batch.
-            for slot in range(workers):
-                while queue and not retiring[slot] and \
-                        sum(1 for _, s in pending.values() if s == slot) < 2:
-                    path = queue.popleft()
-                    future = slots[slot].submit(process_file, path, db, analyze, version, time_limit_s, True)
-                    pending[future] = (path, slot)
-            if not pending:
-                break
-            if on_file:
-                on_file(next(iter(pending.values()))[0])  # the oldest in flight
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: str(pending[f][0])):
-                path, slot = pending.pop(future)
-                try:
-                    work = future.result()
-                except Exception as exc:  # the worker died (e.g. killed by the OOM killer)
-                    work = _Work(path, error=f"worker failed: {type(exc).__name__}: {exc}")
-                    retiring[slot] = True
-                if work.retry:
-                    queue.appendleft(path)
-                    continue
-                retiring[slot] = retiring[slot] or work.timed_out
-                yield work
-            for slot in range(workers):
-                if retiring[slot] and not any(s == slot for _, s in pending.values()):
-                    slots[slot].shutdown(wait=False, cancel_futures=True)
-                    slots[slot], retiring[slot] = new_worker(), False
-    except BaseException:
-        # Ctrl-C or a failure in the parent: files in flight are not waited for (a worker would finish its
-        # file first, minutes for a long one); nothing of theirs has been stored, so they are simply ended.
-        for worker in slots:
-            worker.shutdown(wait=False, cancel_futures=True)
-        for child in active_children():
-            child.terminate()
-        raise
-    for worker in slots:
-        worker.shutdown(wait=True, cancel_futures=True)
+# The local executor's process handling lives in executors/local.py; these names stay importable from here.
+from .executors.local import PARENT_CHECK_SECONDS, _init_worker, exit_with_parent  # noqa: E402,F401
+from .executors.local import map_files as _map  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Commands that read files into the store and take reports out of it: analyze, ingest, run, remove,
+"""Commands that read files into the store and take reports out of it: analyze, ingest, run, load, remove,
 reanalyze."""
 from __future__ import annotations
 
@@ -45,14 +45,50 @@ def run(
                                 help="Worker processes; 0 = one per core (at most 4)."),
     time_limit: float = typer.Option(900.0, "--time-limit", min=0,
                                      help="Seconds one file may take before it is reported as failed; 0 = no limit."),
+    executor: str = typer.Option("local", "--executor", help="local: worker processes here; ray: Ray actors "
+                                 "(a cluster with --address; needs the scale extra)."),
+    address: Optional[str] = typer.Option(None, "--address", help="The Ray cluster: auto or HOST:PORT "
+                                          "(default: RAY_ADDRESS, else a Ray instance started here)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write Parquet shards to this folder instead of the "
+                                       "store (`reportlens load DIR` imports them)."),
 ) -> None:
     """The batch job: ingest and analyze files into the store, redoing only new or changed ones."""
-    if workers == 0:
-        workers = max(1, min(os.cpu_count() or 1, 4))
-    _batch(paths, db, analyze=True, workers=workers, time_limit=time_limit or None)
+    from ..executors import EXECUTORS
+
+    if executor not in EXECUTORS:
+        raise typer.BadParameter(f"use {' or '.join(EXECUTORS)}", param_hint="--executor")
+    if address and executor != "ray":
+        raise typer.BadParameter("--address is for --executor ray", param_hint="--address")
+    if workers == 0 and executor == "local":
+        workers = max(1, min(os.cpu_count() or 1, 4))  # with Ray, 0 = one actor per CPU of the cluster
+    _batch(paths, db, analyze=True, workers=workers, time_limit=time_limit or None,
+           options=dict(executor=executor, address=address, out=out))
 
 
-def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit: Optional[float] = None) -> None:
+@app.command()
+def load(
+    folder: Path = typer.Argument(..., help="A folder of Parquet shards written by `run --out`.", show_default=False),
+    db: Path = DbOption,
+) -> None:
+    """Import Parquet shards into the store (what it already holds is skipped), then themes as after a run."""
+    from ..executors import ScaleError
+    from ..shards import load_shards
+    from ..store import Store
+
+    try:
+        with Store(db) as store:
+            loaded = load_shards(folder, store)
+    except ScaleError as exc:
+        raise fail(str(exc))
+    except KeyboardInterrupt:
+        raise interrupted(f"; nothing half-written was kept ({stored_reports(db)})") from None
+    stderr_console().print(f"{loaded.parts} shards: {loaded.reports} reports stored, {loaded.sources} more files "
+                           f"of stored reports, {loaded.unchanged} already in the store → {db}",
+                           markup=False, soft_wrap=True)
+
+
+def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit: Optional[float] = None,
+           options: Optional[dict] = None) -> None:
     from rich.markup import escape
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
@@ -60,6 +96,7 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
 
     from ..batch import STATUSES
     from ..batch import run as run_batch
+    from ..executors import ScaleError
 
     console = stderr_console()
     verb = "analyzing" if analyze else "ingesting"
@@ -87,16 +124,19 @@ def _batch(paths: List[Path], db: Path, analyze: bool, workers: int, time_limit:
     try:
         with progress:
             summary = run_batch(
-                paths, db, analyze=analyze, workers=workers, time_limit_s=time_limit,
+                paths, db, analyze=analyze, workers=workers, time_limit_s=time_limit, **(options or {}),
                 on_start=lambda n: progress.update(task, total=n), on_outcome=on_outcome,
                 on_file=on_file, on_step=on_step,
             )
     except KeyboardInterrupt:
         # each report is stored in one transaction: a report cut off is not in the store at all
         raise interrupted(f"; nothing half-written was kept ({stored_reports(db)})") from None
+    except ScaleError as exc:
+        raise fail(str(exc))
 
     # one line that never wraps inside the path (a table title wraps at the table's narrow width)
-    console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {db}"), markup=False,
+    where = (options or {}).get("out") or db
+    console.print(printable(f"{len(summary.outcomes)} files in {summary.seconds:.1f} s → {where}"), markup=False,
                   soft_wrap=True)
     table = Table()
     for column in ("status", "files"):

@@ -67,6 +67,11 @@ class _Reads:
         row = self.conn.execute("SELECT analysis_version FROM reports WHERE id = ?", (report_id,)).fetchone()
         return row[0] if row else None
 
+    def report_ids_at(self, analysis_version: Optional[str]) -> frozenset[str]:
+        """The ids of the reports stored at this analysis version (what a worker without the store skips)."""
+        return frozenset(r[0] for r in self.conn.execute(
+            "SELECT id FROM reports WHERE analysis_version IS ?", (analysis_version,)))
+
     def has_report(self, report_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM reports WHERE id = ?", (report_id,)).fetchone() is not None
 

@@ -22,13 +22,15 @@ class _Writes:
     def save(self, analysis: Analysis, analysis_version: Optional[str], source: Optional[Path] = None,
              embeddings: Optional[tuple[str, dict[str, "np.ndarray"]]] = None,
              source_stat: Optional[tuple[int, int]] = None,
-             sentences: Optional[list[tuple[int, int]]] = None) -> None:
+             sentences: Optional[list[tuple[int, int]]] = None, key: Optional[str] = None) -> None:
         """Store one report and everything extracted from it, replacing what was there, atomically.
 
         ``embeddings`` (model name, vectors by text key) go into the embedding cache in the same transaction.
         ``source_stat`` (size, mtime in ns) is the file's state when it was read (default: as it is now).
         ``sentences``: the report text's sentence spans as ``nlp.sentence_spans`` gives them, when the caller
         has them (a batch worker split the text already); otherwise the text is split here.
+        ``key``: how the ``sources`` table names ``source`` when it was resolved elsewhere (Parquet
+        shards written on another machine); by default ``source`` resolved here.
         """
         report = analysis.report
         now = time.time()
@@ -73,29 +75,34 @@ class _Writes:
                 if embeddings:
                     self._cache_embeddings(embeddings[1], embeddings[0])
                 if source is not None:
-                    self._record_source(source, report.id, now, source_stat)
+                    self._record_source(source, report.id, now, source_stat, key)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot write report {report.id} ({_reason(exc)})") from None
 
-    def record_source(self, source: Path, report_id: str, stat: Optional[tuple[int, int]] = None) -> None:
+    def record_source(self, source: Path, report_id: str, stat: Optional[tuple[int, int]] = None,
+                      key: Optional[str] = None) -> None:
         """Remember that ``source``, as it was when read (``stat``: size, mtime in ns; default: as it is now
-        on disk), holds report ``report_id``."""
+        on disk), holds report ``report_id`` (``key``: as in ``save``)."""
         with self._transaction():
-            self._record_source(source, report_id, time.time(), stat)
+            self._record_source(source, report_id, time.time(), stat, key)
 
     def _record_source(self, source: Path, report_id: str, now: float,
-                       stat: Optional[tuple[int, int]] = None) -> None:
+                       stat: Optional[tuple[int, int]] = None, key: Optional[str] = None) -> None:
         # The stat of the content that was read, not of the file now: a file saved again after it was read
         # must look changed to the next run, or its new content is never read.
         if stat is None:
             on_disk = source.stat()
             stat = (on_disk.st_size, on_disk.st_mtime_ns)
-        key = source_key(source)
+        key = key or source_key(source)
         previous = self.conn.execute("SELECT report_id FROM sources WHERE path = ?", (key,)).fetchone()
         self.conn.execute(
             "INSERT OR REPLACE INTO sources (path, size, mtime_ns, report_id, seen_at) VALUES (?,?,?,?,?)",
             (key, stat[0], stat[1], report_id, now),
         )
+        # Files of identical content share one report: it names the first of them in path order, whichever
+        # of them a batch stored first (the same export from any order of arrival).
+        self.conn.execute("UPDATE reports SET source = ? WHERE id = ? AND source > ?",
+                          (str(source), report_id, str(source)))
         if previous and previous[0] != report_id:
             # The file changed: its old report goes unless another file still holds it.
             still_used = self.conn.execute(
