@@ -212,3 +212,31 @@ def test_a_driver_killed_mid_batch_leaves_whole_reports_and_a_rerun_finishes(ray
     assert [o.path.name for o in rerun.failed] == [BAD]
     assert {o.status for o in rerun.outcomes} >= {"unchanged", "new"}
     assert set(exported(db).splitlines()) == local_lines and exported(db) == local_run[1]
+
+
+def test_a_file_over_the_time_limit_on_a_ray_actor_fails_alone_and_a_rerun_stores_it(ray_session, corpus, local_run,
+                                                                                   tmp_path):
+    # a limit no analysis meets (loading the models does not count): every readable file gives up
+    summary = run([corpus], tmp_path / "s.db", executor="ray", workers=2, time_limit_s=0.001)
+    gave_up = [o for o in summary.failed if o.path.name != BAD]
+    assert gave_up and all(o.error.startswith("gave up after 0.001 s") and "\n" not in o.error for o in gave_up)
+    assert not summary.count("new")
+    # the actors that timed out were replaced, and the batch went on: nothing half-done is in the store
+    summary = run([corpus], tmp_path / "s.db", executor="ray", workers=2)
+    assert [o.path.name for o in summary.failed] == [BAD]
+    assert exported(tmp_path / "s.db") == local_run[1]
+
+
+def test_the_command_on_a_ray_instance_of_its_own_prints_only_its_own_lines(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    files = [str(corpus / name) for name in ("county-water-audit.txt", BAD)]
+    done = subprocess.run([sys.executable, "-m", "pipeline", "run", *files, "--db", str(tmp_path / "s.db"),
+                           "--executor", "ray", "--workers", "1"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1  # one file failed
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines[0].startswith(f"{corpus / BAD}: not a PDF")  # the bad file, on one line, first
+    assert lines[1].startswith("2 files in ") and not any("Ray" in line or "token" in line.lower() for line in lines)

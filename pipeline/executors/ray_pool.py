@@ -15,6 +15,7 @@ restarted too, as a local worker is replaced.
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections import deque
 from pathlib import Path
@@ -79,6 +80,9 @@ def connect(address: Optional[str], workers: int) -> bool:
             raise ScaleError(f"cannot reach the Ray cluster at {address or os.environ['RAY_ADDRESS']} "
                              f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})") from None
     else:
+        # Ray turns token authentication on for a new local instance, and says so on stderr at every run:
+        # that notice is not news to a user of this command (the auth stays on; other warnings still show)
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
         ray.init(num_cpus=max(1, workers or (os.cpu_count() or 1)), **options)
     return True
 
