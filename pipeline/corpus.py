@@ -80,13 +80,16 @@ def refresh_themes(
     mostly_new = len(unthemed) > MOSTLY_NEW_SHARE * len(items)
     if stored and incremental and not rebuild and n_themes is None and not mostly_new:
         assignments: dict[tuple[str, str], Optional[str]] = {}
+        members = _theme_members(store, stored, {i.id: i for i in items})
         for language, group in by_language.items():
             new = [i for i in group if _item_key(i) in unthemed]
             if not new:
                 continue
             existing = [Theme.model_validate(_theme_fields(t)) for t in stored if t.get("language") == language]
             vectors = embed_cached(store, [embedding_text(i) for i in new], embedder)
-            assigned = assign_to_themes(new, vectors, existing, embedder_name=embedder.name)
+            # each practice is compared in the space its language was grouped in (themes.assign)
+            assigned = assign_to_themes(new, vectors, existing, embedder_name=embedder.name, embedder=embedder,
+                                        members=members)
             assignments.update({_item_key(i): assigned[i.id] for i in new})
         missing = sum(1 for t in assignments.values() if t is None)
         if missing <= MAX_UNTHEMED_SHARE * len(items):
@@ -127,6 +130,13 @@ def share_themes(n_themes: int, sizes: dict[str, int]) -> dict[str, int]:
 def _theme_fields(stored: dict) -> dict:
     """A stored theme without the store's own keys, as `themes.Theme` takes it."""
     return {k: v for k, v in stored.items() if k not in ("embedder", "language")}
+
+
+def _theme_members(store, stored: list[dict], by_id: dict) -> dict[str, list]:
+    """The practices (``ThemeInput``) of each stored theme: its current members in the store (those a batch
+    assigned since the build included), else the members its record lists."""
+    current = {theme_id: [row["id"] for row in rows] for theme_id, rows in store.theme_members().items()}
+    return {t["id"]: [by_id[m] for m in current.get(t["id"]) or t.get("members", []) if m in by_id] for t in stored}
 
 
 def _item_key(item) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """Themes across reports: the theme records, :func:`build_themes` (codebook matching, then clustering of the
-rest, then labels) and :func:`assign_to_themes` (incremental: new practices join the nearest existing theme).
+rest, then labels); :func:`.assign.assign_to_themes` is the incremental path (new practices join the nearest
+existing theme of their space).
 
 Design, against the known failures of popular topic tools:
 
@@ -15,7 +16,8 @@ Design, against the known failures of popular topic tools:
   ``languages`` (Chinese for MiniLM) are not matched to the codebook, are clustered apart from the others
   on character-bigram TF-IDF rows of their own texts, and their themes' labels are scored there
   (:mod:`.space`); practices in a language it reads are grouped and labelled exactly as before. Centroids
-  stay in the embedder's space (incremental assignment compares them with its vectors).
+  stay in the embedder's space; incremental assignment (:mod:`.assign`) compares a practice of a language
+  the embedder does not read with the bigram rows of the members of that language's themes instead.
 """
 from __future__ import annotations
 
@@ -27,12 +29,12 @@ from typing import Optional, Sequence
 import numpy as np
 from pydantic import Field
 
-from pipeline.embed import ITEM_TEXT_MAX_CHARS, MINILM_NAME, Embedder, default_embedder, item_text, normalize_text, unit_rows
+from pipeline.embed import ITEM_TEXT_MAX_CHARS, Embedder, default_embedder, item_text, normalize_text, unit_rows
 from pipeline.records import Record
 from pipeline.themes.clustering import DEFAULT_MAX_THEMES, MAX_LINKAGE_ITEMS, discover_clusters
 from pipeline.themes.codebook import (
-    ASSIGN_MIN_SIMILARITY, CODEBOOK_MIN_SIMILARITY, MERGE_MIN_SIMILARITY, CodebookEntry, check_codebook, codebook_text,
-    match_codebook, slug, threshold,
+    CODEBOOK_MIN_SIMILARITY, MERGE_MIN_SIMILARITY, CodebookEntry, check_codebook, codebook_text, match_codebook, slug,
+    threshold,
 )
 from pipeline.themes.labels import (
     CANDIDATES, LabelChoice, as_written, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
@@ -334,30 +336,3 @@ def _shares(n_themes: int, sizes: list[int]) -> list[int]:
         shares[k] += 1
     return [min(1 + share, size) for share, size in zip(shares, sizes)]
 
-
-def assign_to_themes(
-    items: list[ThemeInput],
-    embeddings: np.ndarray,
-    themes: list[Theme],
-    min_similarity: float | None = None,
-    embedder_name: str | None = MINILM_NAME,
-) -> dict[str, str | None]:
-    """Incremental assignment: each practice id → the id of the theme with the nearest centroid, or None
-    when the best cosine is below ``min_similarity`` (default: calibrated for ``embedder_name``); the
-    caller may then rebuild themes. Ties go to the smallest theme id; themes are not modified."""
-    if not items:
-        return {}
-    vectors = _check_embeddings(items, embeddings)
-    usable = sorted((t for t in themes if t.centroid), key=lambda t: t.id)
-    if not usable:
-        return {item.id: None for item in items}
-    centroids = unit_rows(np.array([t.centroid for t in usable])).astype(np.float64)
-    if centroids.shape[1] != vectors.shape[1]:
-        raise ValueError(f"theme centroids have {centroids.shape[1]} dimensions, embeddings {vectors.shape[1]}")
-    floor = min_similarity if min_similarity is not None else threshold(ASSIGN_MIN_SIMILARITY, embedder_name)
-    similarity = vectors @ centroids.T
-    best = np.argmax(similarity, axis=1)
-    return {
-        item.id: (usable[b].id if similarity[row, b] >= floor else None)
-        for row, (item, b) in enumerate(zip(items, best.tolist()))
-    }
