@@ -6,8 +6,10 @@ sections, the findings and recommendations the analysis extracted, and the openi
 chapters; never from method or background parts, appendixes, reference lists, footnotes or captions when
 anything else is there. Among those, a small score picks them (see ``sentence_score``): centrality
 (TextRank over TF-IDF similarities), being part of the summary or of an extracted item, opening a
-paragraph or a chapter, holding a key figure; MMR keeps two sentences on one point out. Cue lists are
-in ``data/summary/abstract.json``.
+paragraph or a chapter, holding a key figure; MMR keeps two sentences on one point out. What is
+recommended comes from the extracted recommendations or, where the analysis found none, from the report's
+forward-looking part (its plan, tasks or next steps: see ``_Layout.forward``). Cue lists are in
+``data/summary/abstract.json``.
 """
 from __future__ import annotations
 
@@ -193,6 +195,10 @@ class _Layout:
         self.background = [is_method_or_background(s) for s in self.sections]
         self.summary = [s.kind == "findings" or bool(summary.search(s.heading))
                         for s in self.sections]
+        # the forward-looking parts: what the report plans or proposes (a work report's tasks for the year,
+        # a review's next steps), which say "what is recommended" where no recommendation was extracted
+        forward = _heading_pattern("forward_headings")
+        self.forward = [s.kind == "recommendations" or bool(forward.search(s.heading)) for s in self.sections]
         # an extracted item's headline sentence: where its text lies in its span (not always at the start: a
         # recommendation's paragraph may open with the reasoning that leads to it)
         self.heads = []
@@ -261,7 +267,9 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
         return []
     k = k or abstract_length(len(spans))
     layout = _Layout(analysis)
-    rows = []  # (span, prior, is recommendation)
+    # what is recommended: the extracted recommendations, else the sentences of the forward-looking parts
+    forward = not analysis.recommendations and any(layout.forward)
+    rows = []  # (span, prior, is recommending)
     for start, end in spans:
         inside = layout.containing(start)
         if layout.excluded(inside) or is_method_sentence(text[start:end]):
@@ -272,7 +280,9 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
                  + W_SECTION_LEAD * section_lead + W_PARAGRAPH_LEAD * opens
                  + W_FIGURE * layout.has_figure(start, end))
         prior += early * (1 - start / len(text))
-        rows.append(((start, end), prior, "recommendation" in items))
+        recommending = ("recommendation" in items if not forward
+                        else any(layout.forward[i] for i in inside))
+        rows.append(((start, end), prior, recommending))
     if len(rows) < k:  # a report that is all method or background: its prose is what there is
         rows = [(span, 0.0, False) for span in spans]
     sentences = [text[s:e] for (s, e), _, _ in rows]
@@ -301,7 +311,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
         score = score + points_weight * closeness / max(float(closeness.max()), 1e-12)
     recommending = [i for i, row in enumerate(rows) if row[2]]
     chosen = select_mmr(score, similarity, k, capped=set(recommending), cap=MAX_RECOMMENDING)
-    if analysis.recommendations and k >= 3 and recommending and not any(rows[i][2] for i in chosen):
+    if (analysis.recommendations or forward) and k >= 3 and recommending and not any(rows[i][2] for i in chosen):
         # "what is recommended": the best recommending sentence takes the last place
         chosen[-1] = max(recommending, key=lambda i: score[i])
     return [AbstractSentence(text=sentences[i], span=rows[i][0], score=round(float(score[i]), 6))

@@ -176,3 +176,51 @@ def test_the_early_and_points_weights_can_be_passed_in(audit):
     front = {s.span[0] for s in abstract(audit, k=3, early=100.0)}
     back = {s.span[0] for s in abstract(audit, k=3, early=-100.0)}
     assert front - back and back - front and max(front - back) < min(back - front)
+
+
+WORK_REPORT = FIXTURES / "work_report_review_and_tasks_zh.txt"
+NEXT_STEPS = FIXTURES / "review_with_next_steps.md"
+
+
+def forward_part(analysis: Analysis) -> tuple[int, int]:
+    """The span of the report's one top-level plan/tasks/next-steps part (what the fixture was written with)."""
+    parts = [s.span for s in analysis.report.sections if s.level == 1 and s.kind == "recommendations"]
+    assert len(parts) == 1, analysis.report.sections
+    return parts[0]
+
+
+@pytest.mark.parametrize("path", [WORK_REPORT, NEXT_STEPS])
+def test_without_recommendations_the_forward_part_says_what_is_planned(path):
+    """A work report (a review of the year, then the year's tasks) or a review with a "Next Steps" part and no
+    extracted recommendation: the abstract states what was found from the review part AND what is planned
+    from the forward part."""
+    from pipeline.extract import analyze_file
+
+    analysis = analyze_file(path)
+    assert not analysis.recommendations  # the case this rule is for
+    start, end = forward_part(analysis)
+    sentences = abstract(analysis)
+    assert 3 <= len(sentences) <= 7
+    text = analysis.report.text
+    assert all(text[s.span[0]:s.span[1]] == s.text for s in sentences)
+    ahead = [s for s in sentences if start <= s.span[0] < end]
+    assert 1 <= len(ahead) <= 2, [s.text for s in sentences]
+    assert any(s.span[0] < start for s in sentences)  # the review still supplies the findings
+
+
+def test_a_looking_ahead_heading_is_a_forward_part_when_no_kind_marks_it():
+    """The forward cue list (data/summary/abstract.json) finds a plan part the section kinds do not name."""
+    found = " ".join(f"Depot {i} lost {10 + i} percent of its drivers between 2020 and 2024, which cut bus "
+                     f"services on route {i} by a third." for i in range(6))
+    ahead = ("The authority will hire forty drivers for the eastern depots before the winter timetable starts. "
+             "It intends to publish monthly figures on cancelled services from next spring onwards.")
+    text = f"Findings\n\n{found}\n\nLooking Ahead\n\n{ahead}\n"
+    first, second = text.index("Findings"), text.index("Looking Ahead")
+    report = Report(id="l", source="l", title="t", language="en", text=text, sections=[
+        Section(heading="Findings", kind="findings", span=(first, second - 2), heading_span=(first, first + 8)),
+        Section(heading="Looking Ahead", kind="other", span=(second, len(text) - 1),
+                heading_span=(second, second + 13))])
+    sentences = abstract(Analysis(report=report), k=3)
+    assert len(sentences) == 3
+    assert sum(s.span[0] > second for s in sentences) == 1
+    assert sum(s.text.startswith("Depot") for s in sentences) == 2
