@@ -100,6 +100,11 @@ def is_method_sentence(sentence: str) -> bool:
     return bool(_patterns("method_sentences").search(sentence.strip()))
 
 
+def is_list_lead_in(sentence: str) -> bool:
+    """A sentence that only announces the list after it ("... proposes the following recommendations.")."""
+    return bool(_patterns("list_lead_ins").search(sentence.strip()))
+
+
 def paragraph_start(text: str, breaks: list[int], pos: int) -> int:
     """Start of the blank-line paragraph holding ``pos`` (``breaks``: ends of blank-line runs, sorted)."""
     i = bisect.bisect_right(breaks, pos) - 1
@@ -272,7 +277,7 @@ def abstract(analysis: Analysis, embedder: Optional["Embedder"] = None, k: Optio
     rows = []  # (span, prior, is recommending)
     for start, end in spans:
         inside = layout.containing(start)
-        if layout.excluded(inside) or is_method_sentence(text[start:end]):
+        if layout.excluded(inside) or is_method_sentence(text[start:end]) or is_list_lead_in(text[start:end]):
             continue
         items = layout.items_at(start, end)
         opens, section_lead = layout.leads(start, inside[-1] if inside else None)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.abstract import (abstract, abstract_length, candidate_sentences, is_citation, is_method_sentence,
-                               select_mmr)
+from pipeline.abstract import (abstract, abstract_length, candidate_sentences, is_citation, is_list_lead_in,
+                               is_method_sentence, select_mmr)
 from pipeline.records import Analysis, Report, Section
 
 FIXTURES = Path(__file__).parent / "fixtures" / "summaries"
@@ -224,3 +224,35 @@ def test_a_looking_ahead_heading_is_a_forward_part_when_no_kind_marks_it():
     assert len(sentences) == 3
     assert sum(s.span[0] > second for s in sentences) == 1
     assert sum(s.text.startswith("Depot") for s in sentences) == 2
+
+
+@pytest.mark.parametrize("sentence, lead_in", [
+    ("The inspectorate makes the following recommendations.", True),
+    ("The board is making the following four recommendations to the ministry:", True),
+    ("Our conclusions are as follows:", True),
+    ("根据上述情况，调研组对下一步工作提出以下建议。", True),
+    ("今年要重点抓好以下几个方面的工作：", True),
+    ("他们的主要做法如下。", True),
+    ("Enrolment rose by 12 percent in 2023, following the recommendations of the review.", False),
+    ("The ministry should publish the following year's budget by March.", False),
+    ("建议加大财政投入，完善以奖代补政策。", False),
+])
+def test_a_sentence_that_only_announces_a_list_is_told_from_one_that_states(sentence, lead_in):
+    assert is_list_lead_in(sentence) is lead_in
+
+
+def test_a_list_lead_in_is_never_an_abstract_sentence():
+    """A plan part that opens by announcing its list: the abstract takes a planned step, not the announcement."""
+    points = " ".join(f"Clinic {i} waited {20 + i} days on average for a replacement nurse in 2024, twice the "
+                      f"target." for i in range(6))
+    plan = ("The board will therefore take the following steps. It will open a regional pool of twelve relief "
+            "nurses by June. It will pay a rural allowance to nurses who stay two years.")
+    text = f"Findings\n\n{points}\n\nNext Steps\n\n{plan}\n"
+    first, second = text.index("Findings"), text.index("Next Steps")
+    report = Report(id="q", source="q", title="t", language="en", text=text, sections=[
+        Section(heading="Findings", kind="findings", span=(first, second - 2), heading_span=(first, first + 8)),
+        Section(heading="Next Steps", kind="recommendations", span=(second, len(text) - 1),
+                heading_span=(second, second + 10))])
+    sentences = abstract(Analysis(report=report), k=3)
+    assert len(sentences) == 3 and any(s.span[0] > second for s in sentences)
+    assert not any("following steps" in s.text for s in sentences), [s.text for s in sentences]
