@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.embed import TfidfSvdEmbedder  # noqa: E402
 from pipeline.themes import ThemeInput, build_themes, embedding_text  # noqa: E402
-from pipeline.themes.space import reads  # noqa: E402
+from pipeline.embed import reads_language as reads  # noqa: E402
 
 
 def corpus_practices() -> dict[str, list[ThemeInput]]:

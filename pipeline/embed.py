@@ -85,6 +85,12 @@ def text_key(text: str, embedder_name: str | None = None) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def reads_language(embedder, language: str) -> bool:
+    """Whether ``embedder`` captures the meaning of text in ``language`` (no ``languages``: any)."""
+    languages = getattr(embedder, "languages", None)
+    return languages is None or language in languages
+
+
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     matrix = np.asarray(matrix, dtype=np.float32)

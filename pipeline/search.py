@@ -133,15 +133,19 @@ def _match(query: str) -> tuple[str, str, list[str]]:
 
 
 def keyword_ranking(store: "Store", query: str, kinds: Sequence[str], filters: Filters,
-                    limit: int, resident: Optional["KeywordIndex"] = None) -> list[tuple[int, float]]:
+                    limit: int, resident: Optional["KeywordIndex"] = None,
+                    allowed: Optional["np.ndarray"] = None) -> list[tuple[int, float]]:
     """(item rowid, BM25 score; higher is better) best first: from ``resident``, the in-memory copy of
-    the word index, when given and the query is one it answers exactly, else from SQLite's FTS5."""
+    the word index, when given and the query is one it answers exactly (``allowed``: the rowids within
+    ``filters``, if the caller has them), else from SQLite's FTS5."""
     index, expression, terms = _match(query)
     if index == "cjk" and any(len(t) == 1 and CHINESE.search(t) for t in terms):
         # a one-character word has no bigram to look up: match it as a substring, unranked
         return store.substring_ranking(terms, kinds, filters, limit)
     if resident is not None and index == "fts":
-        found = resident.ranking(store, content_terms(query), kinds, _allowed_rowids(store, kinds, filters), limit)
+        if allowed is None:
+            allowed = _allowed_rowids(store, kinds, filters)
+        found = resident.ranking(store, content_terms(query), kinds, allowed, limit)
         if found is not None:
             return found
     return store.keyword_ranking(f"items_{index}", expression, kinds, filters, limit)
@@ -225,9 +229,9 @@ class Searcher:
                 self._keywords = KeywordIndex.build(store or self.store, BM25_WEIGHTS)
         return self._keywords
 
-    def _keyword(self, store: "Store", query: str, kinds: Sequence[str], filters: Filters,
-                 depth: int) -> list[tuple[int, float]]:
-        return keyword_ranking(store, query, kinds, filters, depth, self.keyword_index(store))
+    def _keyword(self, store: "Store", query: str, kinds: Sequence[str], filters: Filters, depth: int,
+                 allowed: Optional["np.ndarray"]) -> list[tuple[int, float]]:
+        return keyword_ranking(store, query, kinds, filters, depth, self.keyword_index(store), allowed)
 
     def search(self, query: str, kinds: Sequence[str] = ("practices",), mode: Mode = "hybrid",
                filters: Optional[Filters] = None, limit: int = 10) -> list[Hit]:
@@ -238,15 +242,17 @@ class Searcher:
         if mode == "hybrid" and not self.reads(query):
             mode = "keyword"  # the encoder does not read the query's language: its ranking would be noise
         semantic: list[tuple[int, float]] = []
+        # the rowids within the filters, read once for both rankings that need them (FTS5 filters in its SQL)
+        allowed = _allowed_rowids(self.store, kinds, filters) if mode != "keyword" or self.resident else None
         if mode == "keyword":
-            keyword = self._keyword(self.store, query, kinds, filters, depth)
+            keyword = self._keyword(self.store, query, kinds, filters, depth, allowed)
         elif mode == "semantic":
             keyword = []
-            semantic = self._semantic(query, kinds, filters, depth)
+            semantic = self._semantic(query, kinds, allowed, depth)
         else:
             # SQLite and NumPy both release the GIL: rank by words in a thread while the query is embedded.
-            pending = self._pool().submit(self._keyword, self._keyword_store(), query, kinds, filters, depth)
-            semantic = self._semantic(query, kinds, filters, depth)
+            pending = self._pool().submit(self._keyword, self._keyword_store(), query, kinds, filters, depth, allowed)
+            semantic = self._semantic(query, kinds, allowed, depth)
             keyword = pending.result()
         if mode == "keyword":
             scored = [(rowid, score) for rowid, score in keyword]
@@ -261,13 +267,15 @@ class Searcher:
 
     def reads(self, query: str) -> bool:
         """Whether the sentence encoder captures the meaning of text in the query's language."""
-        languages = getattr(self.embedder, "languages", None)
-        return languages is None or ("zh" if CHINESE.search(query) else "en") in languages
+        from .embed import reads_language
 
-    def _semantic(self, query: str, kinds: Sequence[str], filters: Filters, depth: int) -> list[tuple[int, float]]:
+        return reads_language(self.embedder, "zh" if CHINESE.search(query) else "en")
+
+    def _semantic(self, query: str, kinds: Sequence[str], allowed: Optional["np.ndarray"],
+                  depth: int) -> list[tuple[int, float]]:
         with one_blas_thread():
             vector = self.embedder.embed([query])[0]
-            return self.index.search(vector, depth, kinds, _allowed_rowids(self.store, kinds, filters))
+            return self.index.search(vector, depth, kinds, allowed)
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:

@@ -208,18 +208,25 @@ def test_without_recommendations_the_forward_part_says_what_is_planned(path):
     assert any(s.span[0] < start for s in sentences)  # the review still supplies the findings
 
 
+def findings_then(found: str, heading: str, kind: str, body: str) -> tuple[Report, int]:
+    """A report of a Findings part holding ``found`` and a second part ``heading`` (of section ``kind``)
+    holding ``body``; and where the second part starts."""
+    text = f"Findings\n\n{found}\n\n{heading}\n\n{body}\n"
+    first, second = text.index("Findings"), text.index(heading)
+    report = Report(id="r", source="r", title="t", language="en", text=text, sections=[
+        Section(heading="Findings", kind="findings", span=(first, second - 2), heading_span=(first, first + 8)),
+        Section(heading=heading, kind=kind, span=(second, len(text) - 1),
+                heading_span=(second, second + len(heading)))])
+    return report, second
+
+
 def test_a_looking_ahead_heading_is_a_forward_part_when_no_kind_marks_it():
     """The forward cue list (data/summary/abstract.json) finds a plan part the section kinds do not name."""
     found = " ".join(f"Depot {i} lost {10 + i} percent of its drivers between 2020 and 2024, which cut bus "
                      f"services on route {i} by a third." for i in range(6))
     ahead = ("The authority will hire forty drivers for the eastern depots before the winter timetable starts. "
              "It intends to publish monthly figures on cancelled services from next spring onwards.")
-    text = f"Findings\n\n{found}\n\nLooking Ahead\n\n{ahead}\n"
-    first, second = text.index("Findings"), text.index("Looking Ahead")
-    report = Report(id="l", source="l", title="t", language="en", text=text, sections=[
-        Section(heading="Findings", kind="findings", span=(first, second - 2), heading_span=(first, first + 8)),
-        Section(heading="Looking Ahead", kind="other", span=(second, len(text) - 1),
-                heading_span=(second, second + 13))])
+    report, second = findings_then(found, "Looking Ahead", "other", ahead)
     sentences = abstract(Analysis(report=report), k=3)
     assert len(sentences) == 3
     assert sum(s.span[0] > second for s in sentences) == 1
@@ -247,12 +254,7 @@ def test_a_list_lead_in_is_never_an_abstract_sentence():
                       f"target." for i in range(6))
     plan = ("The board will therefore take the following steps. It will open a regional pool of twelve relief "
             "nurses by June. It will pay a rural allowance to nurses who stay two years.")
-    text = f"Findings\n\n{points}\n\nNext Steps\n\n{plan}\n"
-    first, second = text.index("Findings"), text.index("Next Steps")
-    report = Report(id="q", source="q", title="t", language="en", text=text, sections=[
-        Section(heading="Findings", kind="findings", span=(first, second - 2), heading_span=(first, first + 8)),
-        Section(heading="Next Steps", kind="recommendations", span=(second, len(text) - 1),
-                heading_span=(second, second + 10))])
+    report, second = findings_then(points, "Next Steps", "recommendations", plan)
     sentences = abstract(Analysis(report=report), k=3)
     assert len(sentences) == 3 and any(s.span[0] > second for s in sentences)
     assert not any("following steps" in s.text for s in sentences), [s.text for s in sentences]

@@ -10,7 +10,8 @@ import pytest
 
 from pipeline.embed import MiniLMEmbedder, TfidfSvdEmbedder
 from pipeline.themes import CodebookEntry, Theme, ThemeInput, build_themes, embedding_text
-from pipeline.themes.space import UNIGRAM_WEIGHT, CharacterSpace, character_terms, reads
+from pipeline.embed import reads_language as reads
+from pipeline.themes.space import UNIGRAM_WEIGHT, CharacterSpace, character_terms
 
 from .test_themes import load_fixture
 

@@ -13,10 +13,10 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from pipeline.embed import MINILM_NAME, unit_rows
+from pipeline.embed import MINILM_NAME, reads_language, unit_rows
 from pipeline.themes.build import Theme, ThemeInput, _check_embeddings, embedding_text, group_language
 from pipeline.themes.codebook import ASSIGN_MIN_SIMILARITY, MERGE_MIN_SIMILARITY, threshold
-from pipeline.themes.space import CharacterSpace, language_of, reads, without_regions
+from pipeline.themes.space import CharacterSpace, language_of, without_regions
 
 
 def theme_space(theme: Theme, members: Optional[Sequence[ThemeInput]], embedder) -> Optional[str]:
@@ -27,7 +27,7 @@ def theme_space(theme: Theme, members: Optional[Sequence[ThemeInput]], embedder)
         language = group_language(members, range(len(members)))
     else:
         language = language_of(theme.label)
-    return None if reads(embedder, language) else language
+    return None if reads_language(embedder, language) else language
 
 
 def assign_to_themes(
@@ -59,7 +59,7 @@ def assign_to_themes(
     members = members or {}
     spaces = {t.id: theme_space(t, members.get(t.id), embedder) for t in themes}
     language = [language_of(item.text) for item in items]
-    read = [k for k, lang in enumerate(language) if reads(embedder, lang)]
+    read = [k for k, lang in enumerate(language) if reads_language(embedder, lang)]
     assigned: dict[str, str | None] = {}
     if read:
         assigned.update(_nearest_centroid([items[k] for k in read], vectors[read],

@@ -29,7 +29,8 @@ from typing import Optional, Sequence
 import numpy as np
 from pydantic import Field
 
-from pipeline.embed import ITEM_TEXT_MAX_CHARS, Embedder, default_embedder, item_text, normalize_text, unit_rows
+from pipeline.embed import (ITEM_TEXT_MAX_CHARS, Embedder, default_embedder, item_text, normalize_text, reads_language,
+                            unit_rows)
 from pipeline.records import Record
 from pipeline.themes.clustering import DEFAULT_MAX_THEMES, MAX_LINKAGE_ITEMS, discover_clusters
 from pipeline.themes.codebook import (
@@ -40,7 +41,7 @@ from pipeline.themes.labels import (
     CANDIDATES, LabelChoice, as_written, choose_labels, class_tfidf, fallback_label, fits_as_label, names_a_region, phrase_lists,
     pick_key_phrases, ranked_phrases,
 )
-from pipeline.themes.space import CharacterSpace, dense, language_of, reads, without_regions
+from pipeline.themes.space import CharacterSpace, dense, language_of, without_regions
 
 EMBED_TEXT_MAX_CHARS = ITEM_TEXT_MAX_CHARS
 LABEL_SAMPLE_PER_THEME = 50
@@ -154,7 +155,7 @@ def _label_groups(items: Sequence[ThemeInput], vectors: np.ndarray, groups: list
     # Each theme's label is scored in a space that reads its practices' language: the embedder's, or for a
     # language it does not read, character-bigram TF-IDF vectors of that language's practices (.space).
     # Candidates compete with the themes of the same space only.
-    spaces = [None if embed is None or reads(embedder, language) else language
+    spaces = [None if embed is None or reads_language(embedder, language) else language
               for language in (group_language(items, g.members) for g in groups)]
     candidates, keys = [], []
     for score, support, sample, forms in zip(scores, supports, samples, written):
@@ -275,7 +276,7 @@ def build_themes(
         )
         matched = match_codebook(vectors, entry_vectors, min_similarity)
         # a practice in a language the embedder does not read is no closer to an entry than noise
-        matched[[k for k, item in enumerate(ordered) if not reads(embedder, language_of(item.text))]] = -1
+        matched[[k for k, item in enumerate(ordered) if not reads_language(embedder, language_of(item.text))]] = -1
         for e, entry in enumerate(entries):
             members = np.flatnonzero(matched == e).tolist()
             if members:
@@ -307,7 +308,7 @@ def _clustering_parts(items: Sequence[ThemeInput], vectors: np.ndarray, rest: li
     (Chinese for MiniLM) apart, on character-bigram TF-IDF rows of their own texts (.space), where
     practices about one thing share characters instead of being near-noise."""
     language = {i: language_of(items[i].text) for i in rest}
-    unread = sorted({lang for lang in language.values() if not reads(embedder, lang)})
+    unread = sorted({lang for lang in language.values() if not reads_language(embedder, lang)})
     if not unread:
         return [(rest, vectors[rest], embedder.name)]
     parts = []

@@ -32,12 +32,6 @@ def language_of(text: str) -> str:
     return "zh" if CJK.search(text[:20]) else "en"
 
 
-def reads(embedder, language: str) -> bool:
-    """Whether ``embedder`` captures the meaning of text in ``language`` (no ``languages``: any)."""
-    languages = getattr(embedder, "languages", None)
-    return languages is None or language in languages
-
-
 def character_terms(text: str) -> list[tuple[str, float]]:
     """(term, weight) of a text: per Chinese run its character bigrams (weight 1) and characters
     (``UNIGRAM_WEIGHT``); other words lower-cased (weight 1)."""
