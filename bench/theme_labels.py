@@ -21,9 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(ROOT))
 
-from pipeline.embed import TfidfSvdEmbedder  # noqa: E402
+from pipeline.embed import TfidfSvdEmbedder, reads_language as reads  # noqa: E402
 from pipeline.themes import ThemeInput, build_themes, embedding_text  # noqa: E402
-from pipeline.embed import reads_language as reads  # noqa: E402
 
 
 def corpus_practices() -> dict[str, list[ThemeInput]]:
