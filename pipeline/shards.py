@@ -18,6 +18,7 @@ same shards twice changes nothing. pyarrow is imported only here (``pip install 
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import uuid
@@ -200,13 +201,16 @@ class ShardWriter:
 
 
 def _write_atomic(pq, table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """One Parquet file, written whole or not at all (the exports' atomic writer: the umask's mode, no
+    temporary file left behind); a write that fails is a one-line error naming the file."""
+    from .export import ExportError, write_atomic
+
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        write_atomic(path, buffer.getvalue())
+    except ExportError as exc:
+        raise ScaleError(str(exc)) from None
 
 
 # -- loading ------------------------------------------------------------------------------------------
